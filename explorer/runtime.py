@@ -1,0 +1,31 @@
+"""Process-wide settings for the numeric libraries on a shared server."""
+
+from __future__ import annotations
+
+import os
+
+import cv2
+import torch
+
+THREADS_ENV = "EXPLORER_THREADS"
+
+
+def default_threads() -> int:
+    """Threads per numeric call: ``$EXPLORER_THREADS``, else 2 (or the core count if lower).
+
+    Many students share one server, so one request must not take every core.
+    """
+    configured = os.environ.get(THREADS_ENV, "")
+    if configured.isdigit() and int(configured) >= 1:
+        return int(configured)
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def configure_threads(threads: int | None = None) -> int:
+    """Set torch's and OpenCV's thread counts once, at start-up; returns the count used."""
+    threads = default_threads() if threads is None else threads
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+    torch.set_num_threads(threads)
+    cv2.setNumThreads(threads)
+    return threads
