@@ -1,0 +1,143 @@
+"""Plotly figures built from arrays: pure data, tested here, displayed by the pages."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+# Plotly colour scales for one channel of 0..255 values.
+CHANNEL_COLORSCALES: dict[str, list[list]] = {
+    "gray": [[0.0, "rgb(0,0,0)"], [1.0, "rgb(255,255,255)"]],
+    "red": [[0.0, "rgb(0,0,0)"], [1.0, "rgb(255,0,0)"]],
+    "green": [[0.0, "rgb(0,0,0)"], [1.0, "rgb(0,255,0)"]],
+    "blue": [[0.0, "rgb(0,0,0)"], [1.0, "rgb(0,0,255)"]],
+}
+
+# Largest number of cells whose values are written in; past it, hover shows them.
+MAX_WRITTEN_CELLS = 24 * 24
+
+
+def value_grid(
+    values: np.ndarray,
+    *,
+    colorscale: str | list = "gray",
+    zmin: float = 0,
+    zmax: float = 255,
+    row_offset: int = 0,
+    col_offset: int = 0,
+    title: str = "",
+    value_format: str = "",
+    highlight: list[tuple[int, int]] | None = None,
+) -> go.Figure:
+    """A heatmap of a small 2-D array with each cell's value written in it.
+
+    Parameters
+    ----------
+    values : (h, w) ndarray
+    colorscale : str or Plotly colour scale, optional
+        A key of ``CHANNEL_COLORSCALES`` or any Plotly scale.
+    zmin, zmax : float, optional
+        The values drawn black and full colour.
+    row_offset, col_offset : int, optional
+        Where the grid sits in the whole image, so axes show true pixel positions.
+    value_format : str, optional
+        d3 format for the written values, e.g. ``'.0f'``; default shows them as is.
+    highlight : list of (row, col), optional
+        Cells (in grid coordinates) to outline.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Row 0 at the top, as in an image; numbers written in when the grid has at
+        most ``MAX_WRITTEN_CELLS`` cells, always shown on hover.
+    """
+    values = np.asarray(values)
+    height, width = values.shape
+    rows = np.arange(height) + row_offset
+    cols = np.arange(width) + col_offset
+    write = values.size <= MAX_WRITTEN_CELLS
+    template = "%{z" + (":" + value_format if value_format else "") + "}"
+    heatmap = go.Heatmap(
+        z=values,
+        x=cols,
+        y=rows,
+        colorscale=CHANNEL_COLORSCALES.get(colorscale, colorscale)
+        if isinstance(colorscale, str)
+        else colorscale,
+        zmin=zmin,
+        zmax=zmax,
+        texttemplate=template if write else None,
+        textfont={"size": _text_size(width)},
+        hovertemplate="row %{y}, column %{x}<br>value " + template + "<extra></extra>",
+        xgap=1,
+        ygap=1,
+        showscale=False,
+    )
+    figure = go.Figure(heatmap)
+    for row, col in highlight or []:
+        figure.add_shape(
+            type="rect",
+            x0=col + col_offset - 0.5,
+            x1=col + col_offset + 0.5,
+            y0=row + row_offset - 0.5,
+            y1=row + row_offset + 0.5,
+            line={"color": "#ffdd00", "width": 4},
+        )
+    cell = max(18, min(48, 520 // max(height, width)))
+    figure.update_layout(
+        title=title or None,
+        height=min(620, 60 + cell * height),
+        margin={"l": 40, "r": 10, "t": 40 if title else 10, "b": 30},
+        plot_bgcolor="#9e9e9e",  # shows through the cell gaps as grid lines
+    )
+    figure.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", title="row")
+    figure.update_xaxes(side="top", constrain="domain", title=None)
+    return figure
+
+
+def vector_strip(vector: np.ndarray, *, highlight: dict[str, int] | None = None) -> go.Figure:
+    """The flattened vector as one long row of cells with values and positions.
+
+    Parameters
+    ----------
+    vector : (n,) ndarray
+    highlight : dict of label to position, optional
+        Positions to outline and label, e.g. a pixel and its former neighbours.
+    """
+    vector = np.asarray(vector).reshape(1, -1)  # (1, n)
+    length = vector.shape[1]
+    write = length <= 64
+    figure = go.Figure(
+        go.Heatmap(
+            z=vector,
+            x=np.arange(length),
+            y=[0],
+            colorscale=CHANNEL_COLORSCALES["gray"],
+            zmin=0,
+            zmax=255,
+            texttemplate="%{z}" if write else None,
+            textfont={"size": 10},
+            hovertemplate="position %{x}<br>value %{z}<extra></extra>",
+            xgap=1,
+            showscale=False,
+        )
+    )
+    for label, position in (highlight or {}).items():
+        figure.add_shape(
+            type="rect",
+            x0=position - 0.5,
+            x1=position + 0.5,
+            y0=-0.5,
+            y1=0.5,
+            line={"color": "#ffdd00", "width": 3},
+        )
+        figure.add_annotation(x=position, y=0.5, text=label, showarrow=False, yshift=12, font={"size": 11})
+    figure.update_layout(height=130, margin={"l": 10, "r": 10, "t": 30, "b": 30})
+    figure.update_yaxes(visible=False, range=[-0.5, 0.9])
+    figure.update_xaxes(title="position in the vector", dtick=max(1, length // 12))
+    return figure
+
+
+def _text_size(columns: int) -> int:
+    """Smaller numbers for wider grids so three digits still fit a cell."""
+    return 14 if columns <= 8 else 11 if columns <= 16 else 9

@@ -1,0 +1,25 @@
+"""Shared helpers for the AppTest page tests."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def open_app(page: str | None = None, **params: str) -> AppTest:
+    """Run the app (through its router) on ``page`` with these URL query parameters."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    for key, value in params.items():
+        at.query_params[key] = value
+    if page is not None:
+        at.switch_page(page)
+    return at.run()
+
+
+def page_text(at: AppTest) -> str:
+    """All markdown, captions (image captions too) and metric values, for text assertions."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [str(m.value) for m in at.metric]
+    parts += [caption for image in at.get("image") for caption in image.captions]
+    return "\n".join(parts)

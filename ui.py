@@ -1,0 +1,266 @@
+"""Streamlit helpers every page shares: the page list, the image source, URL-synced controls.
+
+Pages import this; ``explorer`` never does. Controls here return plain values and
+keep them in the URL query string, so a shared link reopens the same view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from explorer.images import ImageLoadError, LoadedImage, SampleImage, load_image, sample_images
+from explorer.runtime import configure_threads
+
+UPLOAD_LIMIT_MB = 20
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"]
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """One concept page: where it lives, what it is called and what it teaches."""
+
+    script: str
+    title: str
+    icon: str
+    url_path: str
+    teaches: str
+
+
+CONCEPT_PAGES: list[PageInfo] = [
+    PageInfo(
+        "pages/pixels.py",
+        "Images are numbers",
+        ":material/grid_on:",
+        "pixels",
+        "A picture is a grid of pixels, each a number from 0 (black) to 255 (white), "
+        "one grid per colour channel; flattening it into a vector loses who was next to whom.",
+    ),
+]
+
+
+# Start-up ------------------------------------------------------------------------------
+
+_ROUTED = "_routed_by_app"
+
+
+def mark_routed() -> None:
+    """Called by app.py just before it runs the chosen page."""
+    st.session_state[_ROUTED] = True
+
+
+def ensure_routed() -> None:
+    """Make a page run through app.py's router, even on a fresh server's first deep link.
+
+    Streamlit treats a folder named ``pages`` as an old-style multipage app until
+    the first ``st.navigation`` call, so the very first visit to ``/pixels`` after
+    a start would run the page alone, without the sidebar. Switching that mode off
+    and rerunning sends the visit through app.py.
+    """
+    if st.session_state.pop(_ROUTED, False):
+        return
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+
+@st.cache_resource
+def configure_runtime() -> int:
+    """Set torch's and OpenCV's thread counts once per server process."""
+    return configure_threads()
+
+
+@st.cache_resource
+def built_in_samples() -> dict[str, SampleImage]:
+    """The sample pictures, built once and shared read-only by every session."""
+    return sample_images()
+
+
+# URL-synced controls -------------------------------------------------------------------
+
+
+def _from_url(key: str, parse: Callable[[str], object], default: object, describe: str) -> None:
+    """On a control's first run, take its value from the URL, or note why not."""
+    if key in st.session_state:
+        return
+    raw = st.query_params.get(key)
+    value = default
+    if raw is not None:
+        try:
+            value = parse(raw)
+        except ValueError:
+            shown = raw if len(raw) <= 40 else raw[:40] + "…"
+            st.warning(f"The link asked for `{key}` = “{shown}”, but it must be {describe}; using {default}.")
+    st.session_state[key] = value
+
+
+def _to_url(key: str, value: object, default: object, text: str) -> None:
+    """Mirror a control's value in the URL; defaults are left out to keep links short."""
+    if value == default:
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get(key) != text:
+        st.query_params[key] = text
+
+
+def slider(
+    label: str, min_value: int, max_value: int, default: int, key: str, *, help: str | None = None
+) -> int:
+    """An integer slider kept in the URL; its value is moved into range if the range shrinks."""
+    default = int(np.clip(default, min_value, max_value))
+
+    def parse(raw: str) -> int:
+        value = int(raw)
+        if not min_value <= value <= max_value:
+            raise ValueError(raw)
+        return value
+
+    _from_url(key, parse, default, f"a whole number from {min_value} to {max_value}")
+    st.session_state[key] = int(np.clip(st.session_state[key], min_value, max_value))
+    if min_value == max_value:
+        st.caption(f"{label}: {min_value} (the only possible value here)")
+        value = min_value
+    else:
+        value = st.slider(label, min_value, max_value, key=key, help=help)
+    _to_url(key, value, default, str(value))
+    return value
+
+
+def choice(
+    label: str,
+    options: Mapping[str, str],
+    default: str,
+    key: str,
+    *,
+    widget: str = "selectbox",
+    help: str | None = None,
+    horizontal: bool = True,
+) -> str:
+    """Pick one of ``options`` (slug → label); the slug is what the URL carries."""
+
+    def parse(raw: str) -> str:
+        if raw not in options:
+            raise ValueError(raw)
+        return raw
+
+    _from_url(key, parse, default, "one of " + ", ".join(options))
+    if st.session_state[key] not in options:
+        st.session_state[key] = default
+    slugs = list(options)
+    if widget == "radio":
+        value = st.radio(label, slugs, format_func=options.get, key=key, help=help, horizontal=horizontal)
+    else:
+        value = st.selectbox(label, slugs, format_func=options.get, key=key, help=help)
+    _to_url(key, value, default, value)
+    return value
+
+
+def toggle(label: str, default: bool, key: str, *, help: str | None = None) -> bool:
+    """An on/off switch kept in the URL as ``true``/``false``."""
+
+    def parse(raw: str) -> bool:
+        if raw.lower() not in ("true", "false"):
+            raise ValueError(raw)
+        return raw.lower() == "true"
+
+    _from_url(key, parse, default, "true or false")
+    value = st.toggle(label, key=key, help=help)
+    _to_url(key, value, default, "true" if value else "false")
+    return value
+
+
+# The image every page works on ---------------------------------------------------------
+
+SOURCES = {"sample": "Built-in sample", "upload": "Upload a picture", "camera": "Take a photo"}
+
+
+@dataclass(frozen=True)
+class CurrentImage:
+    """The picture the pages work on, with what to call it."""
+
+    pixels: np.ndarray  # (H, W, 3) uint8
+    label: str
+    description: str
+
+
+def image_source_sidebar() -> None:
+    """Draw the sidebar's image picker and remember the chosen picture for the pages."""
+    samples = built_in_samples()
+    st.header("Image")
+    source = choice("Image source", SOURCES, "sample", "source", widget="radio", horizontal=False)
+    sample_slug = choice(
+        "Sample picture", {slug: s.name for slug, s in samples.items()}, "notes-6x6", "image"
+    )
+    sample = samples[sample_slug]
+    chosen = CurrentImage(sample.pixels, sample.name, sample.description)
+
+    if source == "upload":
+        uploaded = st.file_uploader(
+            "Picture file",
+            type=UPLOAD_TYPES,
+            key="upload",
+            max_upload_size=UPLOAD_LIMIT_MB,
+            help=f"PNG, JPEG, GIF, BMP, TIFF or WebP, up to {UPLOAD_LIMIT_MB} MB. "
+            "Large pictures are shrunk to 1024 pixels on the longer side.",
+        )
+        chosen = _user_image(uploaded, "upload", chosen)
+    elif source == "camera":
+        photo = st.camera_input("Photo", key="camera")
+        chosen = _user_image(photo, "camera", chosen)
+
+    height, width = chosen.pixels.shape[:2]
+    st.caption(f"**{chosen.label}** — {width} × {height} pixels. {chosen.description}")
+    st.session_state["current_image"] = chosen
+
+
+def _user_image(file: object | None, slot: str, fallback: CurrentImage) -> CurrentImage:
+    """Decode an uploaded file or photo once; on failure keep the last good picture."""
+    memory = f"{slot}_image"
+    if file is not None and st.session_state.get(f"{slot}_id") != file.file_id:
+        st.session_state[f"{slot}_id"] = file.file_id
+        st.session_state[f"{slot}_error"] = None
+        try:
+            loaded: LoadedImage = load_image(file.getvalue())
+        except ImageLoadError as error:
+            st.session_state[f"{slot}_error"] = f"{file.name}: {error}"
+        else:
+            note = "Shrunk to fit 1024 pixels. " if loaded.downscaled else ""
+            h, w = loaded.original_size
+            st.session_state[memory] = CurrentImage(
+                loaded.pixels, file.name, f"{note}Originally {w} × {h} pixels."
+            )
+    if st.session_state.get(f"{slot}_error"):
+        st.error(st.session_state[f"{slot}_error"], icon=":material/broken_image:")
+    kept = st.session_state.get(memory)
+    if kept is None:
+        st.info("Until a picture arrives, the pages use the sample picture.")
+        return fallback
+    if st.session_state.get(f"{slot}_error"):
+        st.caption("Still showing your last good picture.")
+    return kept
+
+
+def current_image() -> CurrentImage:
+    """The picture chosen in the sidebar (the notes' 6×6 example when nothing is chosen)."""
+    if "current_image" not in st.session_state:
+        sample = built_in_samples()["notes-6x6"]
+        return CurrentImage(sample.pixels, sample.name, sample.description)
+    return st.session_state["current_image"]
+
+
+# Showing results -----------------------------------------------------------------------
+
+
+def show_figure(figure: go.Figure, key: str, *, alt: str) -> None:
+    """A Plotly figure with the app's chart settings and a text alternative."""
+    st.plotly_chart(
+        figure,
+        key=key,
+        config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": key}},
+        alt=alt,
+    )
