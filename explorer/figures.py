@@ -83,7 +83,7 @@ def value_grid(
             y1=row + row_offset + 0.5,
             line={"color": "#ffdd00", "width": 4},
         )
-    cell = max(18, min(48, 520 // max(height, width)))
+    cell = max(18, min(48, 380 // max(height, width)))
     figure.update_layout(
         title=title or None,
         height=min(620, 60 + cell * height),
