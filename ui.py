@@ -13,7 +13,15 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from explorer.images import ImageLoadError, LoadedImage, SampleImage, load_image, sample_images
+from explorer.images import (
+    ImageLoadError,
+    LoadedImage,
+    SampleImage,
+    encode_png,
+    load_image,
+    sample_images,
+)
+from explorer.kernels import MAX_KERNEL_SIDE, KernelTextError, kernel_from_text, kernel_to_text
 from explorer.runtime import configure_threads
 
 UPLOAD_LIMIT_MB = 20
@@ -84,6 +92,14 @@ def built_in_samples() -> dict[str, SampleImage]:
 # URL-synced controls -------------------------------------------------------------------
 
 
+def plain(text: str) -> str:
+    """Text from a user or a link, escaped so Markdown shows it literally, never as markup."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)
+
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()<>#+-.!|~$:")
+
+
 def _from_url(key: str, parse: Callable[[str], object], default: object, describe: str) -> None:
     """On a control's first run, take its value from the URL, or note why not."""
     if key in st.session_state:
@@ -95,7 +111,10 @@ def _from_url(key: str, parse: Callable[[str], object], default: object, describ
             value = parse(raw)
         except ValueError:
             shown = raw if len(raw) <= 40 else raw[:40] + "…"
-            st.warning(f"The link asked for `{key}` = “{shown}”, but it must be {describe}; using {default}.")
+            st.warning(
+                f"The link asked for **{key}** = “{plain(shown)}”, but it must be {plain(describe)}; "
+                f"using {plain(str(default))}."
+            )
     st.session_state[key] = value
 
 
@@ -109,25 +128,38 @@ def _to_url(key: str, value: object, default: object, text: str) -> None:
 
 
 def slider(
-    label: str, min_value: int, max_value: int, default: int, key: str, *, help: str | None = None
-) -> int:
-    """An integer slider kept in the URL; its value is moved into range if the range shrinks."""
-    default = int(np.clip(default, min_value, max_value))
+    label: str,
+    min_value: float,
+    max_value: float,
+    default: float,
+    key: str,
+    *,
+    step: float | None = None,
+    help: str | None = None,
+) -> float:
+    """A slider kept in the URL; whole numbers unless ``step`` is a fraction.
 
-    def parse(raw: str) -> int:
-        value = int(raw)
+    If the range shrinks (say, a smaller picture), the value is moved into it.
+    """
+    whole = step is None or float(step).is_integer()
+    kind = int if whole else float
+    default = kind(np.clip(default, min_value, max_value))
+
+    def parse(raw: str) -> float:
+        value = kind(raw)
         if not min_value <= value <= max_value:
             raise ValueError(raw)
         return value
 
-    _from_url(key, parse, default, f"a whole number from {min_value} to {max_value}")
-    st.session_state[key] = int(np.clip(st.session_state[key], min_value, max_value))
+    describe = f"{'a whole number' if whole else 'a number'} from {min_value} to {max_value}"
+    _from_url(key, parse, default, describe)
+    st.session_state[key] = kind(np.clip(st.session_state[key], min_value, max_value))
     if min_value == max_value:
         st.caption(f"{label}: {min_value} (the only possible value here)")
-        value = min_value
+        value = kind(min_value)
     else:
-        value = st.slider(label, min_value, max_value, key=key, help=help)
-    _to_url(key, value, default, str(value))
+        value = st.slider(label, kind(min_value), kind(max_value), key=key, step=step, help=help)
+    _to_url(key, value, default, f"{value:g}" if not whole else str(value))
     return value
 
 
@@ -172,6 +204,54 @@ def toggle(label: str, default: bool, key: str, *, help: str | None = None) -> b
     value = st.toggle(label, key=key, help=help)
     _to_url(key, value, default, "true" if value else "false")
     return value
+
+
+def text(label: str, default: str, key: str, *, max_chars: int = 400, help: str | None = None) -> str:
+    """A text box kept in the URL (new lines become ``;``)."""
+
+    def parse(raw: str) -> str:
+        if len(raw) > max_chars:
+            raise ValueError(raw)
+        return raw.replace(";", "\n")
+
+    _from_url(key, parse, default, f"at most {max_chars} characters")
+    value = st.text_area(label, key=key, max_chars=max_chars, help=help, height="content")
+    _to_url(key, value, default, value.replace("\n", ";"))
+    return value
+
+
+def kernel_editor(label: str, default: np.ndarray, key: str) -> np.ndarray:
+    """Type a kernel as rows of numbers; a bad cell is named and the last good kernel stays."""
+    typed = text(
+        label,
+        kernel_to_text(default),
+        key,
+        help="One row per line (or separate rows with ;), numbers separated by spaces or commas. "
+        f"Fractions like 1/9 work. 1×1 up to {MAX_KERNEL_SIDE}×{MAX_KERNEL_SIDE}, any shape.",
+    )
+    last_good = f"{key}_last_good"
+    try:
+        kernel = kernel_from_text(typed)
+    except KernelTextError as error:
+        kernel = st.session_state.get(last_good, np.asarray(default, dtype=np.float64))
+        st.error(plain(str(error)), icon=":material/edit_off:")
+        st.caption(f"Still using the last valid {kernel.shape[0]} × {kernel.shape[1]} kernel.")
+        return kernel
+    st.session_state[last_good] = kernel
+    return kernel
+
+
+def download_png(pixels: np.ndarray, filename: str, key: str, *, label: str = "Download PNG") -> None:
+    """A button that downloads an image as PNG; the file is encoded only when clicked."""
+    st.download_button(
+        label,
+        data=lambda: encode_png(pixels),
+        file_name=filename,
+        mime="image/png",
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+    )
 
 
 # The image every page works on ---------------------------------------------------------

@@ -550,3 +550,22 @@ def _digit(values: np.ndarray) -> np.ndarray:
     """(32, 32, 3) uint8 from an (8, 8) digit with values 0..16."""
     grey = np.rint(np.asarray(values, dtype=np.float64) * (255.0 / 16.0)).astype(np.uint8)
     return _grey_to_rgb(enlarge_nearest(grey, 32))
+
+
+def encode_png(pixels: np.ndarray) -> bytes:
+    """PNG file bytes of an (H, W) gray or (H, W, 3) RGB uint8 image.
+
+    Examples
+    --------
+    >>> encode_png(np.zeros((2, 2), dtype=np.uint8))[:4]
+    b'\\x89PNG'
+    """
+    pixels = np.asarray(pixels)
+    if pixels.dtype != np.uint8 or pixels.ndim not in (2, 3):
+        raise ValueError(f"encode_png needs (H, W) or (H, W, 3) uint8, got {pixels.dtype} {pixels.shape}")
+    if pixels.ndim == 3:
+        pixels = cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR)  # OpenCV writes BGR order
+    ok, encoded = cv2.imencode(".png", pixels)
+    if not ok:
+        raise ValueError("the image could not be encoded as PNG")
+    return encoded.tobytes()

@@ -149,3 +149,94 @@ NAMED_KERNELS: dict[str, NamedKernel] = {
         [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]],
     ),
 }
+
+
+MAX_KERNEL_SIDE = 7
+MAX_KERNEL_MAGNITUDE = 1e6
+
+
+class KernelTextError(ValueError):
+    """A typed kernel that cannot be used; the message names the offending cells."""
+
+
+def kernel_from_text(text: str) -> np.ndarray:
+    """Read a kernel typed as rows of numbers.
+
+    Rows are separated by new lines or ``;``, cells by spaces or commas, so
+    ``"1 2 1; 0 0 0; -1 -2 -1"`` is the horizontal Sobel kernel. Fractions such as
+    ``1/9`` are allowed.
+
+    Returns
+    -------
+    (kh, kw) float64 ndarray
+        ``1 <= kh, kw <= MAX_KERNEL_SIDE``.
+
+    Raises
+    ------
+    KernelTextError
+        Naming every bad cell by row and column: empty cells, words, NaN, infinite or
+        huge values, ragged rows, or a size outside 1–7.
+
+    Examples
+    --------
+    >>> kernel_from_text("1 0 -1; 2 0 -2; 1 0 -1")[1].tolist()
+    [2.0, 0.0, -2.0]
+    """
+    rows = [row for row in text.replace(";", "\n").splitlines()]
+    while rows and not rows[-1].strip():
+        rows.pop()
+    while rows and not rows[0].strip():
+        rows.pop(0)
+    if not rows:
+        raise KernelTextError("The kernel is empty: type at least one number.")
+    grid = [[cell.strip() for cell in row.replace(",", " ").split(" ") if cell.strip()] for row in rows]
+    problems: list[str] = []
+    values: list[list[float]] = []
+    for r, cells in enumerate(grid, start=1):
+        if not cells:
+            problems.append(f"row {r} is empty")
+            continue
+        row_values = []
+        for c, cell in enumerate(cells, start=1):
+            value = _cell_value(cell)
+            if isinstance(value, str):
+                problems.append(f"row {r}, column {c} ({cell!r}) {value}")
+            else:
+                row_values.append(value)
+        values.append(row_values)
+    widths = {len(cells) for cells in grid if cells}
+    if len(widths) > 1:
+        problems.append("the rows have different lengths (" + ", ".join(str(len(c)) for c in grid) + ")")
+    if problems:
+        raise KernelTextError("Kernel not used: " + "; ".join(problems) + ".")
+    kernel = np.array(values, dtype=np.float64)
+    if not (1 <= kernel.shape[0] <= MAX_KERNEL_SIDE and 1 <= kernel.shape[1] <= MAX_KERNEL_SIDE):
+        raise KernelTextError(
+            f"Kernel not used: it is {kernel.shape[0]} × {kernel.shape[1]}; "
+            f"each side must be 1 to {MAX_KERNEL_SIDE}."
+        )
+    return kernel
+
+
+def kernel_to_text(kernel: np.ndarray, *, row_separator: str = "\n") -> str:
+    """Write a kernel the way :func:`kernel_from_text` reads it (``%g`` numbers)."""
+    return row_separator.join(" ".join(f"{value:g}" for value in row) for row in np.asarray(kernel))
+
+
+def _cell_value(cell: str) -> float | str:
+    """A cell's number, or the reason it is not one."""
+    try:
+        if "/" in cell:
+            numerator, denominator = cell.split("/", 1)
+            value = float(numerator) / float(denominator)
+        else:
+            value = float(cell)
+    except (ValueError, ZeroDivisionError):
+        return "is not a number"
+    if np.isnan(value):
+        return "is NaN, not a number"
+    if np.isinf(value):
+        return "is infinite"
+    if abs(value) > MAX_KERNEL_MAGNITUDE:
+        return f"is larger than {MAX_KERNEL_MAGNITUDE:g} in size"
+    return value

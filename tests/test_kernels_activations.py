@@ -97,3 +97,46 @@ def test_leaky_slope_and_sigmoid_extremes():
     assert activations.leaky_relu_derivative(np.array([-1.0, 1.0]), alpha=0.2).tolist() == [0.2, 1.0]
     with np.errstate(over="raise"):
         assert activations.sigmoid(np.array([-1000.0, 1000.0])).tolist() == [0.0, 1.0]
+
+
+def test_kernel_text_round_trip_and_fractions():
+    from explorer.kernels import kernel_from_text, kernel_to_text
+
+    sobel = NAMED_KERNELS["sobel-horizontal"].weights
+    assert np.array_equal(kernel_from_text(kernel_to_text(sobel)), sobel)
+    assert np.array_equal(kernel_from_text(kernel_to_text(sobel, row_separator=";")), sobel)
+    assert kernel_from_text("1/9, 1/9\n1/9 1/9").sum() == pytest.approx(4 / 9)
+    assert kernel_from_text("5").shape == (1, 1)
+    assert kernel_from_text("1 2 3 4 5 6 7").shape == (1, 7)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "empty"),
+        ("1 2\n3", "different lengths"),
+        ("1 abc 1", "row 1, column 2 ('abc') is not a number"),
+        ("1 nan", "NaN"),
+        ("inf 1", "infinite"),
+        ("1e308", "larger than"),
+        ("1/0", "not a number"),
+        ("1 1 1 1 1 1 1 1", "1 × 8"),
+        ("1;2;3;4;5;6;7;8", "8 × 1"),
+    ],
+)
+def test_bad_kernel_text_names_the_cell(text, message):
+    from explorer.kernels import KernelTextError, kernel_from_text
+
+    with pytest.raises(KernelTextError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        kernel_from_text(text)
+
+
+def test_diverging_image_puts_zero_in_white_and_signs_apart():
+    from explorer.colormaps import diverging_colorscale, diverging_image
+
+    image = diverging_image(np.array([[-1020.0, 0.0, 1020.0, np.nan]]))
+    negative, zero, positive, missing = image[0].tolist()
+    assert zero == [247, 247, 247] and missing == [128, 128, 128]
+    assert negative[2] > negative[0] and positive[0] > positive[2]  # purple vs orange
+    assert diverging_image(np.zeros((2, 2))).shape == (2, 2, 3)
+    assert diverging_colorscale()[5][1] == "rgb(247,247,247)"

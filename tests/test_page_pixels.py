@@ -83,7 +83,7 @@ def test_bad_link_parameters_fall_back_with_a_note(key, value):
     at = open_pixels(**{key: value})
     assert not at.exception
     warnings = "\n".join(w.value for w in at.warning)
-    assert f"`{key}`" in warnings and "using" in warnings
+    assert f"**{key}**" in warnings and "using" in warnings
 
 
 def test_upload_replaces_the_picture_and_a_bad_upload_keeps_it():
