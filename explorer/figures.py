@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import plotly.graph_objects as go
+
+from explorer.colormaps import diverging_colorscale, symmetric_limit
 
 # Plotly colour scales for one channel of 0..255 values.
 CHANNEL_COLORSCALES: dict[str, list[list]] = {
@@ -12,6 +16,22 @@ CHANNEL_COLORSCALES: dict[str, list[list]] = {
     "green": [[0.0, "rgb(0,0,0)"], [1.0, "rgb(0,255,0)"]],
     "blue": [[0.0, "rgb(0,0,0)"], [1.0, "rgb(0,0,255)"]],
 }
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle of cells to outline on a grid, in grid coordinates."""
+
+    top: int
+    left: int
+    height: int = 1
+    width: int = 1
+    color: str = "#ffdd00"
+    label: str = ""
+
+
+# Okabe–Ito colours: distinguishable with every common form of colour blindness.
+BOX_COLORS = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 
 # Largest number of cells whose values are written in; past it, hover shows them.
 MAX_WRITTEN_CELLS = 24 * 24
@@ -28,6 +48,8 @@ def value_grid(
     title: str = "",
     value_format: str = "",
     highlight: list[tuple[int, int]] | None = None,
+    boxes: list[Box] | None = None,
+    signed: bool = False,
 ) -> go.Figure:
     """A heatmap of a small 2-D array with each cell's value written in it.
 
@@ -43,7 +65,12 @@ def value_grid(
     value_format : str, optional
         d3 format for the written values, e.g. ``'.0f'``; default shows them as is.
     highlight : list of (row, col), optional
-        Cells (in grid coordinates) to outline.
+        Cells (in grid coordinates) to outline in yellow.
+    boxes : list of Box, optional
+        Rectangles to outline, each in its own colour, with an optional label.
+    signed : bool, optional
+        Negative and positive values: the colour-blind-safe diverging map with 0
+        white in the middle (``colorscale``, ``zmin`` and ``zmax`` are ignored).
 
     Returns
     -------
@@ -53,6 +80,9 @@ def value_grid(
     """
     values = np.asarray(values)
     height, width = values.shape
+    if signed:
+        colorscale, zmax = diverging_colorscale(), symmetric_limit(values)
+        zmin = -zmax
     rows = np.arange(height) + row_offset
     cols = np.arange(width) + col_offset
     write = values.size <= MAX_WRITTEN_CELLS
@@ -74,15 +104,26 @@ def value_grid(
         showscale=False,
     )
     figure = go.Figure(heatmap)
-    for row, col in highlight or []:
+    outlines = [Box(row, col) for row, col in highlight or []] + list(boxes or [])
+    for box in outlines:
+        x0, y0 = box.left + col_offset - 0.5, box.top + row_offset - 0.5
         figure.add_shape(
             type="rect",
-            x0=col + col_offset - 0.5,
-            x1=col + col_offset + 0.5,
-            y0=row + row_offset - 0.5,
-            y1=row + row_offset + 0.5,
-            line={"color": "#ffdd00", "width": 4},
+            x0=x0,
+            x1=x0 + box.width,
+            y0=y0,
+            y1=y0 + box.height,
+            line={"color": box.color, "width": 4},
         )
+        if box.label:
+            figure.add_annotation(
+                x=x0 + box.width / 2,
+                y=y0,
+                text=box.label,
+                showarrow=False,
+                yshift=8,
+                font={"color": box.color, "size": 12},
+            )
     cell = max(18, min(48, 380 // max(height, width)))
     figure.update_layout(
         title=title or None,

@@ -78,3 +78,15 @@ def test_vector_strip_marks_the_neighbours():
     figure = figures.vector_strip(flat.vector, highlight=flat.neighbours(2, 3))
     assert np.array_equal(figure.data[0].z[0], flat.vector)
     assert [a.text for a in figure.layout.annotations] == ["cell", "above", "below", "left", "right"]
+
+
+def test_signed_grid_centres_zero_and_boxes_get_their_colours():
+    values = np.array([[0.0, -1020.0], [510.0, 0.0]])
+    figure = figures.value_grid(
+        values, signed=True, boxes=[figures.Box(0, 0, 2, 1, color=figures.BOX_COLORS[1], label="A")]
+    )
+    heatmap = figure.data[0]
+    assert (heatmap.zmin, heatmap.zmax) == (-1020.0, 1020.0)
+    assert figure.layout.shapes[0].line.color == figures.BOX_COLORS[1]
+    assert (figure.layout.shapes[0].y0, figure.layout.shapes[0].y1) == (-0.5, 1.5)
+    assert figure.layout.annotations[0].text == "A"

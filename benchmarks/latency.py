@@ -1,0 +1,178 @@
+"""Time from a control change to the new result on screen, in a real browser.
+
+Run ``python -m benchmarks.latency``: starts the app and a trivial Streamlit page that
+only echoes the same slider (the floor Streamlit itself imposes), drives both in the
+system Chromium in the same run, and prints the median time from a key press on the
+slider to the changed output being on screen, and their ratio (target ≤ 1.3×). The
+app side works on a 1024×1024 photo uploaded through the sidebar. Writes
+``benchmarks/results/latency.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from benchmarks.pages import photo_1024
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, _free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).parent / "results" / "latency.json"
+TARGET_RATIO = 1.3
+
+# What "the output is on screen" means: every picture in the main area has loaded, and
+# the pictures or the written results (markdown, metrics, captions — not the slider's
+# own thumb label, which changes before the script even runs) differ from before.
+SNAPSHOT_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const images = Array.from(main.querySelectorAll('img'));
+  if (!images.every(img => img.complete && img.naturalWidth > 0)) return null;
+  const outputs = Array.from(main.querySelectorAll(
+      '[data-testid="stMarkdown"], [data-testid="stMetricValue"], [data-testid="stImageCaption"], '
+      + '[data-testid="stCaptionContainer"]'))
+    .filter(node => !node.closest('[data-testid="stSlider"]'))
+    .map(node => node.innerText);
+  return images.map(img => img.src).join('|') + '#' + outputs.join('|');
+}"""
+
+
+@contextlib.contextmanager
+def streamlit_server(script: str) -> Iterator[str]:
+    """``streamlit run script`` on a free loopback port until the block ends."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            script,
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer,
+            ):
+                if answer.read() == b"ok":
+                    break
+            time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def settle(tab) -> str:
+    """Wait until the page has stopped changing and return its snapshot."""
+    tab.wait_for_function(SNAPSHOT_JS, timeout=60_000)
+    previous = None
+    for _ in range(60):
+        current = tab.evaluate(SNAPSHOT_JS)
+        if current is not None and current == previous:
+            return current
+        previous = current
+        tab.wait_for_timeout(250)
+    return previous
+
+
+def time_changes(tab, slider_label: str | None, presses: int) -> list[float]:
+    """Press →/← on a slider (the first one if no label) and time each change until it shows."""
+    widgets = tab.locator("[data-testid='stSlider']")
+    widget = (widgets if slider_label is None else widgets.filter(has_text=slider_label)).first
+    slider = widget.locator("input[type='range']").first
+    slider.focus()
+    durations = []
+    for turn in range(presses):
+        before = settle(tab)
+        key = "ArrowRight" if turn % 2 == 0 else "ArrowLeft"
+        start = time.perf_counter()
+        slider.press(key)
+        tab.wait_for_function(
+            f"(before) => {{ const now = ({SNAPSHOT_JS})(); return now && now !== before; }}",
+            arg=before,
+            timeout=60_000,
+            polling=5,
+        )
+        durations.append(time.perf_counter() - start)
+    return durations
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--page", default="convolution", help="URL path of the page to time")
+    parser.add_argument("--slider", default="Stride", help="label of the slider to move")
+    parser.add_argument("--presses", type=int, default=12)
+    args = parser.parse_args()
+
+    photo = Path(tempfile.mkdtemp()) / "photo-1024.png"
+    photo.write_bytes(photo_1024())
+    results = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        for name, script, path in (("floor", "benchmarks/echo_app.py", ""), ("app", "app.py", args.page)):
+            with streamlit_server(script) as url:
+                tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+                if name == "app":
+                    tab.goto(f"{url}/{path}?source=upload")
+                    tab.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(photo))
+                    tab.get_by_text("photo-1024.png").first.wait_for(timeout=60_000)
+                else:
+                    tab.goto(url)
+                settle(tab)
+                results[name] = time_changes(tab, args.slider if name == "app" else None, args.presses)
+                tab.close()
+        browser.close()
+
+    floor_ms = statistics.median(results["floor"]) * 1e3
+    app_ms = statistics.median(results["app"]) * 1e3
+    ratio = app_ms / floor_ms
+    print(f"control change → output on screen (median of {args.presses}):")
+    print(f"  trivial echo page (floor): {floor_ms:7.1f} ms")
+    print(f"  /{args.page} ({args.slider}), 1024×1024 photo: {app_ms:7.1f} ms")
+    print(f"  ratio {ratio:.2f}× (target ≤ {TARGET_RATIO}×): {'met' if ratio <= TARGET_RATIO else 'NOT met'}")
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "page": args.page,
+                "slider": args.slider,
+                "floor_ms": round(floor_ms, 1),
+                "app_ms": round(app_ms, 1),
+                "ratio": round(ratio, 3),
+                "floor_samples_ms": [round(t * 1e3, 1) for t in results["floor"]],
+                "app_samples_ms": [round(t * 1e3, 1) for t in results["app"]],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
