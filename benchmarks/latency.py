@@ -11,19 +11,15 @@ app side works on a 1024×1024 photo uploaded through the sidebar. Writes
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks.pages import photo_1024
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, _free_port
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS
+from tests.e2e.server import streamlit_server
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results" / "latency.json"
@@ -43,46 +39,6 @@ SNAPSHOT_JS = """() => {
     .map(node => node.innerText);
   return images.map(img => img.src).join('|') + '#' + outputs.join('|');
 }"""
-
-
-@contextlib.contextmanager
-def streamlit_server(script: str) -> Iterator[str]:
-    """``streamlit run script`` on a free loopback port until the block ends."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            script,
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            with (
-                contextlib.suppress(OSError),
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer,
-            ):
-                if answer.read() == b"ok":
-                    break
-            time.sleep(0.3)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def settle(tab) -> str:
