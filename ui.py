@@ -18,7 +18,9 @@ from explorer.images import (
     LoadedImage,
     SampleImage,
     encode_png,
+    enlarge_nearest,
     load_image,
+    resample,
     sample_images,
 )
 from explorer.kernels import MAX_KERNEL_SIDE, KernelTextError, kernel_from_text, kernel_to_text
@@ -47,6 +49,46 @@ CONCEPT_PAGES: list[PageInfo] = [
         "pixels",
         "A picture is a grid of pixels, each a number from 0 (black) to 255 (white), "
         "one grid per colour channel; flattening it into a vector loses who was next to whom.",
+    ),
+    PageInfo(
+        "pages/convolution.py",
+        "Edge detection and kernels",
+        ":material/filter_b_and_w:",
+        "convolution",
+        "A small grid of weights, the kernel, slides over the picture and multiplies and adds; "
+        "the Sobel kernels turn edges into large numbers. Step through it cell by cell.",
+    ),
+    PageInfo(
+        "pages/padding_stride.py",
+        "Padding and strides",
+        ":material/open_in_full:",
+        "padding-stride",
+        "Padding adds a border so the output keeps its size; the stride is how far the kernel "
+        "jumps. The output-size formulas, with your numbers in them.",
+    ),
+    PageInfo(
+        "pages/pooling.py",
+        "Pooling",
+        ":material/view_module:",
+        "pooling",
+        "Max, average and min pooling keep one number per window, halving the picture and "
+        "cutting the work of every later layer.",
+    ),
+    PageInfo(
+        "pages/rgb.py",
+        "Convolution of colour images",
+        ":material/palette:",
+        "rgb",
+        "A colour picture has three channels, so each kernel has three slices; several kernels "
+        "stack into a new block of channels, and the next layer's kernels must match it.",
+    ),
+    PageInfo(
+        "pages/activations.py",
+        "Activation functions",
+        ":material/show_chart:",
+        "activations",
+        "ReLU, sigmoid, tanh and leaky ReLU bend straight lines; without them a network can "
+        "only draw straight boundaries.",
     ),
 ]
 
@@ -334,6 +376,23 @@ def current_image() -> CurrentImage:
 
 
 # Showing results -----------------------------------------------------------------------
+
+
+def fit_for_display(pixels: np.ndarray, side: int) -> np.ndarray:
+    """An image sized for a screen area about ``side`` pixels wide.
+
+    Small pictures are enlarged with visible pixel blocks; large ones are shrunk, so a
+    1024 × 1024 result never travels in full to fill a 300-pixel column.
+    """
+    longest = max(pixels.shape[:2])
+    if longest < side:
+        return enlarge_nearest(pixels, side)
+    return resample(pixels, side) if longest > side else pixels
+
+
+def show_image(pixels: np.ndarray, caption: str, *, side: int = 480) -> None:
+    """``st.image`` of a picture fitted for display (see :func:`fit_for_display`)."""
+    st.image(fit_for_display(pixels, side), caption=caption)
 
 
 def show_figure(figure: go.Figure, key: str, *, alt: str) -> None:

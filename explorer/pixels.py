@@ -82,16 +82,20 @@ def clamp_window(image_hw: tuple[int, int], top: int, left: int, size: int) -> W
     return Window(top, left, window_h, window_w)
 
 
-def draw_window(pixels: np.ndarray, window: Window, scale: int = 1) -> np.ndarray:
+def draw_window(pixels: np.ndarray, window: Window, scale: float = 1) -> np.ndarray:
     """A copy of an (H, W, 3) image with the window outlined in yellow.
 
-    ``scale`` is how many screen pixels each image pixel was enlarged to, so the
-    outline lands on the enlarged picture; its width grows with the picture.
+    ``scale`` is how many screen pixels one original pixel became when the picture
+    was enlarged or shrunk for display, so the outline lands in the right place;
+    its width grows with the picture.
     """
     outlined = np.ascontiguousarray(pixels).copy()
     thickness = max(1, max(outlined.shape[:2]) // 160)
-    corner1 = (window.left * scale, window.top * scale)
-    corner2 = ((window.left + window.width) * scale - 1, (window.top + window.height) * scale - 1)
+    corner1 = (round(window.left * scale), round(window.top * scale))
+    corner2 = (
+        max(corner1[0], round((window.left + window.width) * scale) - 1),
+        max(corner1[1], round((window.top + window.height) * scale) - 1),
+    )
     # Black under yellow keeps the box visible on light and dark pictures alike.
     cv2.rectangle(outlined, corner1, corner2, (0, 0, 0), thickness + 2)
     cv2.rectangle(outlined, corner1, corner2, (255, 221, 0), thickness)
