@@ -117,13 +117,18 @@ class Flattened:
     vector: np.ndarray
 
     @property
+    def shape_text(self) -> str:
+        """The grid's size, e.g. ``'6 × 6'``."""
+        height, width = self.grid.shape
+        return f"{height} × {width}"
+
+    @property
     def formula(self) -> str:
         """The notes' count, e.g. ``'6 × 6 = 36'``."""
-        height, width = self.grid.shape
-        return f"{height} × {width} = {height * width}"
+        return f"{self.shape_text} = {self.vector.size}"
 
-    def neighbours(self, row: int, col: int) -> dict[str, int]:
-        """Vector positions of a cell and of its neighbours above, below, left and right."""
+    def neighbour_cells(self, row: int, col: int) -> dict[str, tuple[int, int]]:
+        """A cell and its neighbours above, below, left and right that lie inside the grid."""
         height, width = self.grid.shape
         cells = {
             "cell": (row, col),
@@ -132,7 +137,12 @@ class Flattened:
             "left": (row, col - 1),
             "right": (row, col + 1),
         }
-        return {name: r * width + c for name, (r, c) in cells.items() if 0 <= r < height and 0 <= c < width}
+        return {name: (r, c) for name, (r, c) in cells.items() if 0 <= r < height and 0 <= c < width}
+
+    def neighbours(self, row: int, col: int) -> dict[str, int]:
+        """Vector positions of a cell and of its neighbours (see :meth:`neighbour_cells`)."""
+        width = self.grid.shape[1]
+        return {name: r * width + c for name, (r, c) in self.neighbour_cells(row, col).items()}
 
 
 def flatten(pixels: np.ndarray, longest_side: int) -> Flattened:

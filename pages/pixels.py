@@ -116,12 +116,12 @@ def flattening() -> None:
     neighbours = flat.neighbours(focus_row, focus_col)
     grid_column, text_column = st.columns([1, 1])
     with grid_column:
-        cells = [(focus_row + dr, focus_col + dc) for dr, dc in [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)]]
-        in_grid = [(r, c) for r, c in cells if 0 <= r < flat.grid.shape[0] and 0 <= c < flat.grid.shape[1]]
         ui.show_figure(
-            figures.value_grid(flat.grid, highlight=in_grid),
+            figures.value_grid(
+                flat.grid, highlight=list(flat.neighbour_cells(focus_row, focus_col).values())
+            ),
             "flatten-grid",
-            alt=f"The {flat.formula.split(' =')[0]} grayscale grid with its values.",
+            alt=f"The {flat.shape_text} grayscale grid with its values.",
         )
     with text_column:
         st.metric("Numbers in the vector", flat.formula)
@@ -132,8 +132,7 @@ def flattening() -> None:
             f"{flat.grid.shape[1]} places away, though they touched in the picture."
         )
         st.caption(
-            f"A colour picture of this size would give {flat.formula.split('= ')[1]} × 3 = "
-            f"{flat.vector.size * 3} numbers."
+            f"A colour picture of this size would give {flat.vector.size} × 3 = {flat.vector.size * 3} numbers."
         )
     ui.show_figure(
         figures.vector_strip(flat.vector, highlight=neighbours),
