@@ -132,7 +132,8 @@ def flattening() -> None:
             f"{flat.grid.shape[1]} places away, though they touched in the picture."
         )
         st.caption(
-            f"A colour picture of this size would give {flat.vector.size} × 3 = {flat.vector.size * 3} numbers."
+            f"A colour picture of this size would give {flat.vector.size} × 3 = "
+            f"{flat.vector.size * 3} numbers."
         )
     ui.show_figure(
         figures.vector_strip(flat.vector, highlight=neighbours),
