@@ -103,27 +103,38 @@ def value_grid(
         ygap=1,
         showscale=False,
     )
-    figure = go.Figure(heatmap)
+    # Property validation costs milliseconds per outline on a grid of windows; these
+    # figures are built on every rerun from known-good values, so it is switched off.
+    figure = go.Figure(heatmap, _validate=False)
     outlines = [Box(row, col) for row, col in highlight or []] + list(boxes or [])
+    shapes, labels = [], []
     for box in outlines:
         x0, y0 = box.left + col_offset - 0.5, box.top + row_offset - 0.5
-        figure.add_shape(
-            type="rect",
-            x0=x0,
-            x1=x0 + box.width,
-            y0=y0,
-            y1=y0 + box.height,
-            line={"color": box.color, "width": 4},
+        shapes.append(
+            {
+                "type": "rect",
+                "x0": x0,
+                "x1": x0 + box.width,
+                "y0": y0,
+                "y1": y0 + box.height,
+                "line": {"color": box.color, "width": 4},
+            }
         )
         if box.label:
-            figure.add_annotation(
-                x=x0 + box.width / 2,
-                y=y0,
-                text=box.label,
-                showarrow=False,
-                yshift=8,
-                font={"color": box.color, "size": 12},
+            labels.append(
+                {
+                    "x": x0 + box.width / 2,
+                    "y": y0,
+                    "text": box.label,
+                    "showarrow": False,
+                    "yshift": 8,
+                    "font": {"color": box.color, "size": 12},
+                }
             )
+    figure.update_layout(shapes=shapes, annotations=labels)
+    # Fixed ranges: outlines and labels must not widen the grid.
+    figure.update_xaxes(range=[col_offset - 0.5, col_offset + width - 0.5])
+    figure.update_yaxes(range=[row_offset + height - 0.5, row_offset - 0.5])
     cell = max(18, min(48, 380 // max(height, width)))
     figure.update_layout(
         title=title or None,
@@ -131,7 +142,7 @@ def value_grid(
         margin={"l": 40, "r": 10, "t": 40 if title else 10, "b": 30},
         plot_bgcolor="#9e9e9e",  # shows through the cell gaps as grid lines
     )
-    figure.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", title="row")
+    figure.update_yaxes(scaleanchor="x", constrain="domain", title="row")
     figure.update_xaxes(side="top", constrain="domain", title=None)
     return figure
 

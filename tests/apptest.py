@@ -13,6 +13,8 @@ def open_app(page: str | None = None, **params: str) -> AppTest:
     for key, value in params.items():
         at.query_params[key] = value
     if page is not None:
+        # Like opening the page's own link: the first run already lands on it. (Page
+        # files are named after their URL path so the router resolves them at once.)
         at.switch_page(page)
     return at.run()
 

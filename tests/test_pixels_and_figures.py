@@ -65,7 +65,7 @@ def test_value_grid_writes_the_values_and_keeps_image_coordinates():
     assert np.array_equal(heatmap.z, NOTES[:, :, 0])
     assert list(heatmap.y) == list(range(10, 16)) and list(heatmap.x) == list(range(20, 26))
     assert heatmap.texttemplate == "%{z}"
-    assert figure.layout.yaxis.autorange == "reversed"  # row 0 at the top, as in a picture
+    assert tuple(figure.layout.yaxis.range) == (15.5, 9.5)  # row 0 at the top, as in a picture
     assert figure.layout.shapes[0].x0 == 19.5
 
 
