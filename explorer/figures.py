@@ -142,8 +142,8 @@ def value_grid(
         margin={"l": 40, "r": 10, "t": 40 if title else 10, "b": 30},
         plot_bgcolor="#9e9e9e",  # shows through the cell gaps as grid lines
     )
-    figure.update_yaxes(scaleanchor="x", constrain="domain", title="row")
-    figure.update_xaxes(side="top", constrain="domain", title=None)
+    figure.update_yaxes(scaleanchor="x", constrain="domain", title="row", dtick=_tick_step(height))
+    figure.update_xaxes(side="top", constrain="domain", title=None, dtick=_tick_step(width))
     return figure
 
 
@@ -188,6 +188,11 @@ def vector_strip(vector: np.ndarray, *, highlight: dict[str, int] | None = None)
     figure.update_yaxes(visible=False, range=[-0.5, 0.9])
     figure.update_xaxes(title="position in the vector", dtick=max(1, length // 12))
     return figure
+
+
+def _tick_step(cells: int) -> int:
+    """Whole-number axis ticks, thinned out for long axes."""
+    return max(1, cells // 8)
 
 
 def _text_size(columns: int) -> int:

@@ -471,6 +471,8 @@ def _torch_conv(
 def _to_float_tensor(image: np.ndarray) -> torch.Tensor:
     """A float32 tensor of an (H, W, C) array; torch converts 8-bit data ~10× faster than NumPy."""
     image = np.ascontiguousarray(image)
+    if not image.flags.writeable:
+        image = image.copy()  # torch only wraps writable memory (the samples are read-only)
     if image.dtype in _TORCH_CONVERTS:
         return torch.from_numpy(image).to(torch.float32)
     return torch.from_numpy(image.astype(np.float32))
