@@ -50,6 +50,46 @@ CONCEPT_PAGES: list[PageInfo] = [
         "A picture is a grid of pixels, each a number from 0 (black) to 255 (white), "
         "one grid per colour channel; flattening it into a vector loses who was next to whom.",
     ),
+    PageInfo(
+        "pages/convolution.py",
+        "Edge detection and kernels",
+        ":material/filter_b_and_w:",
+        "convolution",
+        "A small grid of weights, the kernel, slides over the picture and multiplies and adds; "
+        "the Sobel kernels turn edges into large numbers. Step through it cell by cell.",
+    ),
+    PageInfo(
+        "pages/padding-stride.py",
+        "Padding and strides",
+        ":material/open_in_full:",
+        "padding-stride",
+        "Padding adds a border so the output keeps its size; the stride is how far the kernel "
+        "jumps. The output-size formulas, with your numbers in them.",
+    ),
+    PageInfo(
+        "pages/pooling.py",
+        "Pooling",
+        ":material/view_module:",
+        "pooling",
+        "Max, average and min pooling keep one number per window, halving the picture and "
+        "cutting the work of every later layer.",
+    ),
+    PageInfo(
+        "pages/rgb.py",
+        "Convolution of colour images",
+        ":material/palette:",
+        "rgb",
+        "A colour picture has three channels, so each kernel has three slices; several kernels "
+        "stack into a new block of channels, and the next layer's kernels must match it.",
+    ),
+    PageInfo(
+        "pages/activations.py",
+        "Activation functions",
+        ":material/show_chart:",
+        "activations",
+        "ReLU, sigmoid, tanh and leaky ReLU bend straight lines; without them a network can "
+        "only draw straight boundaries.",
+    ),
 ]
 
 
