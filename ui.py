@@ -178,6 +178,7 @@ def slider(
     *,
     step: float | None = None,
     help: str | None = None,
+    on_change: Callable[[], None] | None = None,
 ) -> float:
     """A slider kept in the URL; whole numbers unless ``step`` is a fraction.
 
@@ -200,7 +201,9 @@ def slider(
         st.caption(f"{label}: {min_value} (the only possible value here)")
         value = kind(min_value)
     else:
-        value = st.slider(label, kind(min_value), kind(max_value), key=key, step=step, help=help)
+        value = st.slider(
+            label, kind(min_value), kind(max_value), key=key, step=step, help=help, on_change=on_change
+        )
     _to_url(key, value, default, f"{value:g}" if not whole else str(value))
     return value
 
@@ -214,6 +217,7 @@ def choice(
     widget: str = "selectbox",
     help: str | None = None,
     horizontal: bool = True,
+    on_change: Callable[[], None] | None = None,
 ) -> str:
     """Pick one of ``options`` (slug → label); the slug is what the URL carries."""
 
@@ -227,14 +231,29 @@ def choice(
         st.session_state[key] = default
     slugs = list(options)
     if widget == "radio":
-        value = st.radio(label, slugs, format_func=options.get, key=key, help=help, horizontal=horizontal)
+        value = st.radio(
+            label,
+            slugs,
+            format_func=options.get,
+            key=key,
+            help=help,
+            horizontal=horizontal,
+            on_change=on_change,
+        )
     else:
-        value = st.selectbox(label, slugs, format_func=options.get, key=key, help=help)
+        value = st.selectbox(label, slugs, format_func=options.get, key=key, help=help, on_change=on_change)
     _to_url(key, value, default, value)
     return value
 
 
-def toggle(label: str, default: bool, key: str, *, help: str | None = None) -> bool:
+def toggle(
+    label: str,
+    default: bool,
+    key: str,
+    *,
+    help: str | None = None,
+    on_change: Callable[[], None] | None = None,
+) -> bool:
     """An on/off switch kept in the URL as ``true``/``false``."""
 
     def parse(raw: str) -> bool:
@@ -243,12 +262,20 @@ def toggle(label: str, default: bool, key: str, *, help: str | None = None) -> b
         return raw.lower() == "true"
 
     _from_url(key, parse, default, "true or false")
-    value = st.toggle(label, key=key, help=help)
+    value = st.toggle(label, key=key, help=help, on_change=on_change)
     _to_url(key, value, default, "true" if value else "false")
     return value
 
 
-def text(label: str, default: str, key: str, *, max_chars: int = 400, help: str | None = None) -> str:
+def text(
+    label: str,
+    default: str,
+    key: str,
+    *,
+    max_chars: int = 400,
+    help: str | None = None,
+    on_change: Callable[[], None] | None = None,
+) -> str:
     """A text box kept in the URL (new lines become ``;``)."""
 
     def parse(raw: str) -> str:
@@ -257,12 +284,16 @@ def text(label: str, default: str, key: str, *, max_chars: int = 400, help: str 
         return raw.replace(";", "\n")
 
     _from_url(key, parse, default, f"at most {max_chars} characters")
-    value = st.text_area(label, key=key, max_chars=max_chars, help=help, height="content")
+    value = st.text_area(
+        label, key=key, max_chars=max_chars, help=help, height="content", on_change=on_change
+    )
     _to_url(key, value, default, value.replace("\n", ";"))
     return value
 
 
-def kernel_editor(label: str, default: np.ndarray, key: str) -> np.ndarray:
+def kernel_editor(
+    label: str, default: np.ndarray, key: str, *, on_change: Callable[[], None] | None = None
+) -> np.ndarray:
     """Type a kernel as rows of numbers; a bad cell is named and the last good kernel stays."""
     typed = text(
         label,
@@ -270,6 +301,7 @@ def kernel_editor(label: str, default: np.ndarray, key: str) -> np.ndarray:
         key,
         help="One row per line (or separate rows with ;), numbers separated by spaces or commas. "
         f"Fractions like 1/9 work. 1×1 up to {MAX_KERNEL_SIDE}×{MAX_KERNEL_SIDE}, any shape.",
+        on_change=on_change,
     )
     last_good = f"{key}_last_good"
     try:

@@ -306,9 +306,8 @@ def to_grayscale(pixels: np.ndarray) -> np.ndarray:
 
     Notes
     -----
-    These are the ITU-R BT.601 luma weights, the same ones as
-    ``cv2.COLOR_RGB2GRAY``; results agree with OpenCV to within 1 (OpenCV uses
-    fixed-point arithmetic). Green weighs most because the eye is most
+    These are the ITU-R BT.601 luma weights, computed by ``cv2.COLOR_RGB2GRAY``
+    in fixed point, so a result can differ from the exact rounded sum by 1. Green weighs most because the eye is most
     sensitive to it.
 
     Examples
@@ -323,9 +322,8 @@ def to_grayscale(pixels: np.ndarray) -> np.ndarray:
         return pixels.copy()
     if pixels.ndim != 3 or pixels.shape[2] != 3:
         raise ValueError(f"to_grayscale needs an (H, W, 3) RGB or (H, W) array, got shape {pixels.shape}")
-    weights = np.array([0.299, 0.587, 0.114], dtype=np.float64)
-    luma = pixels.astype(np.float64) @ weights
-    return np.rint(np.clip(luma, 0.0, 255.0)).astype(np.uint8)
+    # OpenCV's fixed-point version of the same sum is ~20× faster than float maths.
+    return cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2GRAY)
 
 
 def _check_image_array(pixels: np.ndarray, function_name: str) -> None:

@@ -308,7 +308,10 @@ def to_display(x: np.ndarray, method: DisplayMethod = "minmax") -> np.ndarray:
     """
     if method not in DISPLAY_METHODS:
         raise ValueError(f"display method must be one of {sorted(DISPLAY_METHODS)}, got {method!r}")
-    values = np.nan_to_num(np.asarray(x, dtype=np.float64), nan=0.0, posinf=255.0, neginf=0.0)
+    values = np.asarray(x)
+    if values.dtype.kind != "b" and values.ndim in (2, 3) and values.size and _all_finite(values):
+        return _to_display_fast(values, method)
+    values = np.nan_to_num(values.astype(np.float64), nan=0.0, posinf=255.0, neginf=0.0)
     if method == "abs":
         values = np.abs(values)
     elif method == "minmax" and values.size:
@@ -316,6 +319,23 @@ def to_display(x: np.ndarray, method: DisplayMethod = "minmax") -> np.ndarray:
         if high > low:
             values = (values - low) * (255.0 / (high - low))
     return np.rint(np.clip(values, 0, 255)).astype(np.uint8)
+
+
+def _all_finite(values: np.ndarray) -> bool:
+    return values.dtype.kind in "iu" or bool(np.isfinite(values).all())
+
+
+def _to_display_fast(values: np.ndarray, method: str) -> np.ndarray:
+    """:func:`to_display` for finite images via OpenCV's saturating, rounding conversion."""
+    values = np.ascontiguousarray(values, dtype=np.float32)
+    if method == "minmax":
+        low, high = float(values.min()), float(values.max())
+        if high > low:
+            scale = 255.0 / (high - low)
+            return _per_channel(lambda v: cv2.convertScaleAbs(v, alpha=scale, beta=-low * scale), values)
+    if method != "abs":
+        values = np.maximum(values, 0, dtype=np.float32)  # convertScaleAbs would flip negatives
+    return _per_channel(cv2.convertScaleAbs, values)
 
 
 _CV2_BORDERS = {

@@ -375,3 +375,21 @@ def test_to_display_constant_array_does_not_divide_by_zero(value, shown):
 def test_to_display_rejects_unknown_method():
     with pytest.raises(ValueError, match="display method"):
         to_display(np.zeros(2), "log")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    shape=st.sampled_from([(5, 7), (4, 4, 3), (3, 2, 6), (9,)]),
+    method=st.sampled_from(["minmax", "abs", "clip"]),
+    scale=st.sampled_from([1.0, 300.0, 1e5]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_to_display_fast_path_matches_the_plain_formula(shape, method, scale, seed):
+    values = (np.random.default_rng(seed).normal(size=shape) * scale).astype(np.float32)
+    plain = values.astype(np.float64)
+    if method == "abs":
+        plain = np.abs(plain)
+    elif method == "minmax":
+        plain = (plain - plain.min()) * (255.0 / (plain.max() - plain.min()))
+    expected = np.clip(plain, 0, 255)
+    assert np.abs(to_display(values, method).astype(int) - expected).max() <= 0.5 + 1e-3
