@@ -307,8 +307,8 @@ def to_grayscale(pixels: np.ndarray) -> np.ndarray:
     Notes
     -----
     These are the ITU-R BT.601 luma weights, computed by ``cv2.COLOR_RGB2GRAY``
-    in fixed point, so a result can differ from the exact rounded sum by 1. Green weighs most because the eye is most
-    sensitive to it.
+    in fixed point, so a result can differ from the exact rounded sum by 1. Green
+    weighs most because the eye is most sensitive to it.
 
     Examples
     --------
