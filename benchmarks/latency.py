@@ -25,28 +25,32 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results" / "latency.json"
 TARGET_RATIO = 1.3
 
-# What "the output is on screen" means: every picture in the main area has loaded, and
-# the pictures or the written results (markdown, metrics, captions — not the slider's
-# own thumb label, which changes before the script even runs) differ from before.
-SNAPSHOT_JS = """() => {
+# What "the output is on screen" means. For the app: the picture whose caption starts with
+# the given text has a new address and has finished loading. For the floor page: its
+# echoed text changed. (Not the slider's own thumb label, which changes before the
+# script even runs.)
+SNAPSHOT_JS = """(caption) => {
   const main = document.querySelector('[data-testid="stMain"]');
-  const images = Array.from(main.querySelectorAll('img'));
-  if (!images.every(img => img.complete && img.naturalWidth > 0)) return null;
-  const outputs = Array.from(main.querySelectorAll(
-      '[data-testid="stMarkdown"], [data-testid="stMetricValue"], [data-testid="stImageCaption"], '
-      + '[data-testid="stCaptionContainer"]'))
-    .filter(node => !node.closest('[data-testid="stSlider"]'))
-    .map(node => node.innerText);
-  return images.map(img => img.src).join('|') + '#' + outputs.join('|');
+  if (caption === null) {
+    return Array.from(main.querySelectorAll('[data-testid="stMarkdown"]'))
+      .filter(node => !node.closest('[data-testid="stSlider"]'))
+      .map(node => node.innerText).join('|');
+  }
+  const images = Array.from(main.querySelectorAll('[data-testid="stImage"]'))
+    .filter(node => (node.querySelector('[data-testid="stImageCaption"]') || {}).innerText
+      ?.startsWith(caption));
+  if (images.length === 0) return null;
+  const img = images[0].querySelector('img');
+  return img.complete && img.naturalWidth > 0 ? img.src : null;
 }"""
 
 
-def settle(tab) -> str:
-    """Wait until the page has stopped changing and return its snapshot."""
-    tab.wait_for_function(SNAPSHOT_JS, timeout=60_000)
+def settle(tab, caption: str | None) -> str:
+    """Wait until the watched output has stopped changing and return its snapshot."""
+    tab.wait_for_function(SNAPSHOT_JS, arg=caption, timeout=60_000)
     previous = None
     for _ in range(60):
-        current = tab.evaluate(SNAPSHOT_JS)
+        current = tab.evaluate(SNAPSHOT_JS, caption)
         if current is not None and current == previous:
             return current
         previous = current
@@ -54,7 +58,7 @@ def settle(tab) -> str:
     return previous
 
 
-def time_changes(tab, slider_label: str | None, presses: int) -> list[float]:
+def time_changes(tab, slider_label: str | None, caption: str | None, presses: int) -> list[float]:
     """Press →/← on a slider (the first one if no label) and time each change until it shows."""
     widgets = tab.locator("[data-testid='stSlider']")
     widget = (widgets if slider_label is None else widgets.filter(has_text=slider_label)).first
@@ -62,15 +66,19 @@ def time_changes(tab, slider_label: str | None, presses: int) -> list[float]:
     slider.focus()
     durations = []
     for turn in range(presses):
-        before = settle(tab)
+        before = settle(tab, caption)
         key = "ArrowRight" if turn % 2 == 0 else "ArrowLeft"
         start = time.perf_counter()
         slider.press(key)
+        changed = (
+            f"([before, caption]) => {{ const now = ({SNAPSHOT_JS})(caption); "
+            "return now && now !== before; }"
+        )
         tab.wait_for_function(
-            f"(before) => {{ const now = ({SNAPSHOT_JS})(); return now && now !== before; }}",
-            arg=before,
+            changed,
+            arg=[before, caption],
             timeout=60_000,
-            polling=5,
+            polling="raf",
         )
         durations.append(time.perf_counter() - start)
     return durations
@@ -82,6 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--page", default="convolution", help="URL path of the page to time")
     parser.add_argument("--slider", default="Stride", help="label of the slider to move")
+    parser.add_argument("--output", default="Output:", help="caption start of the output picture to watch")
     parser.add_argument("--presses", type=int, default=12)
     args = parser.parse_args()
 
@@ -99,8 +108,11 @@ def main() -> None:
                     tab.get_by_text("photo-1024.png").first.wait_for(timeout=60_000)
                 else:
                     tab.goto(url)
-                settle(tab)
-                results[name] = time_changes(tab, args.slider if name == "app" else None, args.presses)
+                watched = args.output if name == "app" else None
+                settle(tab, watched)
+                results[name] = time_changes(
+                    tab, args.slider if name == "app" else None, watched, args.presses
+                )
                 tab.close()
         browser.close()
 

@@ -672,32 +672,25 @@ def grid_figure(
     plotly.graph_objects.Figure
         Whole-number ticks on both axes, larger numbers in larger cells.
     """
-    figure = figures.value_grid(values, row_offset=row_offset, col_offset=col_offset, **value_grid_args)
     rows, cols = np.shape(values)
-    row0, col0 = row_offset - 0.5, col_offset - 0.5  # the grid's top-left corner in axis units
     top, bottom, left, right = padding
     strips = [(0, top, 0, cols), (rows - bottom, rows, 0, cols), (top, rows - bottom, 0, left)]
     strips.append((top, rows - bottom, cols - right, cols))
-    for r0, r1, c0, c1 in strips:
-        if r1 > r0 and c1 > c0:
-            figure.add_shape(
-                type="rect",
-                x0=col0 + c0,
-                x1=col0 + c1,
-                y0=row0 + r0,
-                y1=row0 + r1,
-                fillcolor=PADDING_TINT,
-                line={"width": 0},
-                layer="above",
-            )
+    tints = [
+        figures.Box(r0, c0, r1 - r0, c1 - c0, color=PADDING_TINT)
+        for r0, r1, c0, c1 in strips
+        if r1 > r0 and c1 > c0
+    ]
     cell = int(np.clip(side_px // max(rows, cols), 24, 56))
-    figure.update_layout(height=(figure.layout.margin.t or 0) + 30 + cell * rows)
-    step = 1 if max(rows, cols) <= 12 else 2
-    figure.update_xaxes(dtick=step)
-    figure.update_yaxes(dtick=step)
-    if cell >= 34:
-        figure.update_traces(textfont={"size": 15})
-    return figure
+    return figures.value_grid(
+        values,
+        row_offset=row_offset,
+        col_offset=col_offset,
+        fills=tints,
+        cell_px=cell,
+        text_size=15 if cell >= 34 else None,
+        **value_grid_args,
+    )
 
 
 # The notes' worked example ---------------------------------------------------------------

@@ -49,7 +49,10 @@ def value_grid(
     value_format: str = "",
     highlight: list[tuple[int, int]] | None = None,
     boxes: list[Box] | None = None,
+    fills: list[Box] | None = None,
     signed: bool = False,
+    cell_px: int | None = None,
+    text_size: int | None = None,
 ) -> go.Figure:
     """A heatmap of a small 2-D array with each cell's value written in it.
 
@@ -68,83 +71,100 @@ def value_grid(
         Cells (in grid coordinates) to outline in yellow.
     boxes : list of Box, optional
         Rectangles to outline, each in its own colour, with an optional label.
+    fills : list of Box, optional
+        Rectangles to wash over in their (semi-transparent) colour, e.g. padding.
     signed : bool, optional
         Negative and positive values: the colour-blind-safe diverging map with 0
         white in the middle (``colorscale``, ``zmin`` and ``zmax`` are ignored).
+    cell_px : int, optional
+        Screen pixels per cell row; by default the grid fits about 380 pixels.
+    text_size : int, optional
+        Font size of the written values; by default smaller for wider grids.
 
     Returns
     -------
     plotly.graph_objects.Figure
         Row 0 at the top, as in an image; numbers written in when the grid has at
         most ``MAX_WRITTEN_CELLS`` cells, always shown on hover.
+
+    Notes
+    -----
+    The figure is assembled from plain dictionaries in one step, without Plotly's
+    property validation: pages build several grids on every rerun, and validating
+    them property by property cost milliseconds each.
     """
     values = np.asarray(values)
     height, width = values.shape
     if signed:
         colorscale, zmax = diverging_colorscale(), symmetric_limit(values)
         zmin = -zmax
-    rows = np.arange(height) + row_offset
-    cols = np.arange(width) + col_offset
-    write = values.size <= MAX_WRITTEN_CELLS
+    elif isinstance(colorscale, str):
+        colorscale = CHANNEL_COLORSCALES.get(colorscale, colorscale)
     template = "%{z" + (":" + value_format if value_format else "") + "}"
-    heatmap = go.Heatmap(
-        z=values,
-        x=cols,
-        y=rows,
-        colorscale=CHANNEL_COLORSCALES.get(colorscale, colorscale)
-        if isinstance(colorscale, str)
-        else colorscale,
-        zmin=zmin,
-        zmax=zmax,
-        texttemplate=template if write else None,
-        textfont={"size": _text_size(width)},
-        hovertemplate="row %{y}, column %{x}<br>value " + template + "<extra></extra>",
-        xgap=1,
-        ygap=1,
-        showscale=False,
-    )
-    # Property validation costs milliseconds per outline on a grid of windows; these
-    # figures are built on every rerun from known-good values, so it is switched off.
-    figure = go.Figure(heatmap, _validate=False)
-    outlines = [Box(row, col) for row, col in highlight or []] + list(boxes or [])
+    heatmap = {
+        "type": "heatmap",
+        "z": values,
+        "x": np.arange(width) + col_offset,
+        "y": np.arange(height) + row_offset,
+        "colorscale": colorscale,
+        "zmin": zmin,
+        "zmax": zmax,
+        "texttemplate": template if values.size <= MAX_WRITTEN_CELLS else None,
+        "textfont": {"size": text_size or _text_size(width)},
+        "hovertemplate": "row %{y}, column %{x}<br>value " + template + "<extra></extra>",
+        "xgap": 1,
+        "ygap": 1,
+        "showscale": False,
+    }
     shapes, labels = [], []
-    for box in outlines:
-        x0, y0 = box.left + col_offset - 0.5, box.top + row_offset - 0.5
+    for box in fills or []:
         shapes.append(
-            {
-                "type": "rect",
-                "x0": x0,
-                "x1": x0 + box.width,
-                "y0": y0,
-                "y1": y0 + box.height,
-                "line": {"color": box.color, "width": 4},
-            }
+            _rectangle(box, row_offset, col_offset) | {"fillcolor": box.color, "line": {"width": 0}}
         )
+    for box in [Box(row, col) for row, col in highlight or []] + list(boxes or []):
+        shapes.append(_rectangle(box, row_offset, col_offset) | {"line": {"color": box.color, "width": 4}})
         if box.label:
             labels.append(
                 {
-                    "x": x0 + box.width / 2,
-                    "y": y0,
+                    "x": box.left + col_offset - 0.5 + box.width / 2,
+                    "y": box.top + row_offset - 0.5,
                     "text": box.label,
                     "showarrow": False,
                     "yshift": 8,
                     "font": {"color": box.color, "size": 12},
                 }
             )
-    figure.update_layout(shapes=shapes, annotations=labels)
-    # Fixed ranges: outlines and labels must not widen the grid.
-    figure.update_xaxes(range=[col_offset - 0.5, col_offset + width - 0.5])
-    figure.update_yaxes(range=[row_offset + height - 0.5, row_offset - 0.5])
-    cell = max(18, min(48, 380 // max(height, width)))
-    figure.update_layout(
-        title=title or None,
-        height=min(620, 60 + cell * height),
-        margin={"l": 40, "r": 10, "t": 40 if title else 10, "b": 30},
-        plot_bgcolor="#9e9e9e",  # shows through the cell gaps as grid lines
-    )
-    figure.update_yaxes(scaleanchor="x", constrain="domain", title="row", dtick=_tick_step(height))
-    figure.update_xaxes(side="top", constrain="domain", title=None, dtick=_tick_step(width))
-    return figure
+    cell = cell_px or max(18, min(48, 380 // max(height, width)))
+    top_margin = 40 if title else 10
+    layout = {
+        "title": {"text": title} if title else None,
+        "height": min(620, top_margin + 30 + cell * height),
+        "margin": {"l": 40, "r": 10, "t": top_margin, "b": 30},
+        "plot_bgcolor": "#9e9e9e",  # shows through the cell gaps as grid lines
+        "shapes": shapes,
+        "annotations": labels,
+        # Fixed ranges: outlines and labels must not widen the grid.
+        "xaxis": {
+            "range": [col_offset - 0.5, col_offset + width - 0.5],
+            "side": "top",
+            "constrain": "domain",
+            "dtick": _tick_step(width),
+        },
+        "yaxis": {
+            "range": [row_offset + height - 0.5, row_offset - 0.5],
+            "scaleanchor": "x",
+            "constrain": "domain",
+            "title": {"text": "row"},
+            "dtick": _tick_step(height),
+        },
+    }
+    return go.Figure(data=[heatmap], layout=layout, _validate=False)
+
+
+def _rectangle(box: Box, row_offset: int, col_offset: int) -> dict:
+    """A Plotly rectangle shape covering a box's cells."""
+    x0, y0 = box.left + col_offset - 0.5, box.top + row_offset - 0.5
+    return {"type": "rect", "x0": x0, "x1": x0 + box.width, "y0": y0, "y1": y0 + box.height, "layer": "above"}
 
 
 def vector_strip(vector: np.ndarray, *, highlight: dict[str, int] | None = None) -> go.Figure:
