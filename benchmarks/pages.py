@@ -86,9 +86,9 @@ def measure_page(script: str, photo: bytes, reruns: int) -> dict:
     times, sent = [], []
     sliders = at.main.slider
     control = sliders[0] if len(sliders) else None
-    values = (
-        [] if control is None else [int(control.min), int((control.min + control.max) // 2 or control.max)]
-    )
+    values = [] if control is None else [control.min, control.max]  # a float slider: both ends
+    if control is not None and float(control.min).is_integer() and float(control.max).is_integer():
+        values = [int(control.min), int((control.min + control.max) // 2 or control.max)]
     with MediaCounter() as media:
         at.run()  # warm: caches filled, pictures sent once
         for turn in range(reruns):
