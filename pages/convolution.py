@@ -212,57 +212,20 @@ problem = conv.fit_problem(
     dilation=settings.dilation,
 )
 
-# Original and output ---------------------------------------------------------------------
-st.header("Original and output")
-choices, meaning = st.columns([1.3, 1])
-with choices:
-    show = ui.choice("Turn the output into pixels by", conv.DISPLAY_CHOICES, "minmax", "show", widget="radio")
-    colour = (
-        ui.choice("Colour picture", conv.COLOUR_CHOICES, "gray", "colour", widget="radio")
-        if colour_picture
-        else "gray"
-    )
-with meaning:
-    st.caption(f"**{conv.DISPLAY_CHOICES[show]}:** {conv.DISPLAY_MEANINGS[show]}.")
-    if colour == "rgb":
-        st.caption("Each of red, green and blue is filtered on its own, then put back together.")
+# Which part to show ---------------------------------------------------------------------
+# Only the chosen part is worked out and drawn, so a change of kernel or stride only
+# waits for what is on screen.
+VIEWS = {
+    "output": "Original and output",
+    "steps": "Step through, cell by cell",
+    "edges": "Edge magnitude (both Sobels)",
+}
+view = ui.choice("Show", VIEWS, "output", "view", widget="radio")
 
-if problem:
-    st.warning(problem, icon=":material/crop_free:")
-else:
-    output = conv.filter_picture(
-        image.pixels,
-        kernel,
-        colour=colour,
-        pads=plan.pads,
-        pad_mode=settings.pad_mode,
-        stride=settings.stride,
-        dilation=settings.dilation,
-    )  # (H', W') or (H', W', 3) float32
-    output_pixels = conv.to_pixels(output, show)  # (H', W', 3) uint8
-    before, after = st.columns(2)
-    out_h, out_w = output.shape[:2]
-    with before:
-        seen_as = "" if colour == "rgb" else " in grayscale, as the kernel sees it"
-        show_picture(image.pixels if colour == "rgb" else gray, f"Original{seen_as}: {width} × {height}.")
-    with after:
-        show_picture(output_pixels, f"Output: {out_w} × {out_h}, {conv.DISPLAY_CHOICES[show].lower()}.")
-    low, high = conv.value_range(output)
-    metrics = st.columns([1, 1, 1, 1.2])
-    metrics[0].metric("Smallest raw value", conv.format_number(low))
-    metrics[1].metric("Largest raw value", conv.format_number(high))
-    metrics[2].metric("Output size", f"{out_h} × {out_w}")
-    with metrics[3]:
-        ui.download_png(output_pixels, f"output-{slug}.png", "download-output", label="Download output PNG")
 
-# Step through ----------------------------------------------------------------------------
-st.header("Step through the convolution")
-st.markdown(
-    "Watch one output cell being made, in grayscale as in the notes: the orange box is the window "
-    "under the kernel, and below it the multiply-and-add is written out. Press **Play** and the kernel "
-    f"slides across on its own, one cell every {STEP_SECONDS:g} s, filling the output in reading order."
-)
-playing = ui.toggle("Play: slide the kernel by itself", False, "play")
+def display_choice() -> str:
+    """How signed results become pixels; the output and the edge views share it."""
+    return ui.choice("Turn the output into pixels by", conv.DISPLAY_CHOICES, "minmax", "show", widget="radio")
 
 
 def advance_step(total: int, playing: bool) -> None:
@@ -279,7 +242,6 @@ def advance_step(total: int, playing: bool) -> None:
         st.session_state["conv_tick"] = now
 
 
-@st.fragment(run_every=STEP_SECONDS if playing else None)
 def step_through(gray: np.ndarray, kernel: np.ndarray, settings: LayerSettings, playing: bool) -> None:
     """The window on a small input, the arithmetic of one cell and the output filling in."""
     full_h, full_w = gray.shape
@@ -397,53 +359,112 @@ def step_through(gray: np.ndarray, kernel: np.ndarray, settings: LayerSettings, 
         st.caption(" ".join(notes))
 
 
-step_through(gray, kernel, settings, playing)
+if view == "output":
+    # Original and output ---------------------------------------------------------------------
+    st.header("Original and output")
+    choices, meaning = st.columns([1.3, 1])
+    with choices:
+        show = display_choice()
+        colour = (
+            ui.choice("Colour picture", conv.COLOUR_CHOICES, "gray", "colour", widget="radio")
+            if colour_picture
+            else "gray"
+        )
+    with meaning:
+        st.caption(f"**{conv.DISPLAY_CHOICES[show]}:** {conv.DISPLAY_MEANINGS[show]}.")
+        if colour == "rgb":
+            st.caption("Each of red, green and blue is filtered on its own, then put back together.")
 
-# Edge magnitude --------------------------------------------------------------------------
-st.header("Horizontal + vertical = edge magnitude")
-st.markdown(
-    "The horizontal Sobel kernel finds horizontal edges and the vertical one vertical edges. Treat the "
-    "two results h and v as the two sides of a right triangle: the long side, **√(h² + v²)**, is the "
-    "edge strength in any direction, and it is never negative."
-)
-sobel_plan = settings.plan(SOBEL_HORIZONTAL.weights.shape)
-sobel_problem = conv.fit_problem(
-    (height, width),
-    SOBEL_HORIZONTAL.weights.shape,
-    sobel_plan.pads,
-    settings.pad_mode,
-    stride=settings.stride,
-    dilation=settings.dilation,
-)
-if sobel_problem:
-    st.warning(sobel_problem, icon=":material/crop_free:")
+    if problem:
+        st.warning(problem, icon=":material/crop_free:")
+    else:
+        output = conv.filter_picture(
+            image.pixels,
+            kernel,
+            colour=colour,
+            pads=plan.pads,
+            pad_mode=settings.pad_mode,
+            stride=settings.stride,
+            dilation=settings.dilation,
+        )  # (H', W') or (H', W', 3) float32
+        output_pixels = conv.to_pixels(output, show)  # (H', W', 3) uint8
+        before, after = st.columns(2)
+        out_h, out_w = output.shape[:2]
+        with before:
+            seen_as = "" if colour == "rgb" else " in grayscale, as the kernel sees it"
+            show_picture(image.pixels if colour == "rgb" else gray, f"Original{seen_as}: {width} × {height}.")
+        with after:
+            show_picture(output_pixels, f"Output: {out_w} × {out_h}, {conv.DISPLAY_CHOICES[show].lower()}.")
+        low, high = conv.value_range(output)
+        metrics = st.columns([1, 1, 1, 1.2])
+        metrics[0].metric("Smallest raw value", conv.format_number(low))
+        metrics[1].metric("Largest raw value", conv.format_number(high))
+        metrics[2].metric("Output size", f"{out_h} × {out_w}")
+        with metrics[3]:
+            ui.download_png(
+                output_pixels, f"output-{slug}.png", "download-output", label="Download output PNG"
+            )
+
+elif view == "steps":
+    # Step through ----------------------------------------------------------------------------
+    st.header("Step through the convolution")
+    st.markdown(
+        "Watch one output cell being made, in grayscale as in the notes: the orange box is the window "
+        "under the kernel, and below it the multiply-and-add is written out. Press **Play** and the kernel "
+        f"slides across on its own, one cell every {STEP_SECONDS:g} s, filling the output in reading order."
+    )
+    playing = ui.toggle("Play: slide the kernel by itself", False, "play")
+
+    # A fragment of its own: while playing it reruns on a timer, without the rest of the page.
+    st.fragment(step_through, run_every=STEP_SECONDS if playing else None)(gray, kernel, settings, playing)
+
 else:
-    edges = conv.sobel_edges(
-        gray,
-        pads=sobel_plan.pads,
-        pad_mode=settings.pad_mode,
+    # Edge magnitude --------------------------------------------------------------------------
+    st.header("Horizontal + vertical = edge magnitude")
+    show = display_choice()
+    st.markdown(
+        "The horizontal Sobel kernel finds horizontal edges and the vertical one vertical edges. Treat the "
+        "two results h and v as the two sides of a right triangle: the long side, **√(h² + v²)**, is the "
+        "edge strength in any direction, and it is never negative."
+    )
+    sobel_plan = settings.plan(SOBEL_HORIZONTAL.weights.shape)
+    sobel_problem = conv.fit_problem(
+        (height, width),
+        SOBEL_HORIZONTAL.weights.shape,
+        sobel_plan.pads,
+        settings.pad_mode,
         stride=settings.stride,
         dilation=settings.dilation,
     )
-    trio = st.columns(3)
-    shrunk = None
-    for column, values, name, key in zip(
-        trio,
-        [edges.horizontal, edges.vertical, edges.magnitude],
-        ["Horizontal Sobel (h)", "Vertical Sobel (v)", "Edge magnitude √(h² + v²)"],
-        ["h", "v", "magnitude"],
-        strict=True,
-    ):
-        pixels = conv.to_pixels(values, show)  # (H', W', 3) uint8
-        low, high = conv.value_range(values)
-        flat = f" Every value is {conv.format_number(low)}: nothing found." if low == high else ""
-        with column:
-            shrunk = show_picture(pixels, f"{name}.{flat}", side=TRIO_SIDE, say_shrunk=False)
-            ui.download_png(pixels, f"sobel-{key}.png", f"download-{key}", label=f"Download {key} PNG")
-    note = f" Shown at {shrunk[0]} × {shrunk[1]}; the downloads are full size." if shrunk else ""
-    st.caption(f"All three {conv.DISPLAY_CHOICES[show].lower()}.{note}")
-    row, col, strongest = edges.strongest()
-    st.markdown(f"Strongest edge at row {row}, column {col}: **{strongest}**.")
+    if sobel_problem:
+        st.warning(sobel_problem, icon=":material/crop_free:")
+    else:
+        edges = conv.sobel_edges(
+            gray,
+            pads=sobel_plan.pads,
+            pad_mode=settings.pad_mode,
+            stride=settings.stride,
+            dilation=settings.dilation,
+        )
+        trio = st.columns(3)
+        shrunk = None
+        for column, values, name, key in zip(
+            trio,
+            [edges.horizontal, edges.vertical, edges.magnitude],
+            ["Horizontal Sobel (h)", "Vertical Sobel (v)", "Edge magnitude √(h² + v²)"],
+            ["h", "v", "magnitude"],
+            strict=True,
+        ):
+            pixels = conv.to_pixels(values, show)  # (H', W', 3) uint8
+            low, high = conv.value_range(values)
+            flat = f" Every value is {conv.format_number(low)}: nothing found." if low == high else ""
+            with column:
+                shrunk = show_picture(pixels, f"{name}.{flat}", side=TRIO_SIDE, say_shrunk=False)
+                ui.download_png(pixels, f"sobel-{key}.png", f"download-{key}", label=f"Download {key} PNG")
+        note = f" Shown at {shrunk[0]} × {shrunk[1]}; the downloads are full size." if shrunk else ""
+        st.caption(f"All three {conv.DISPLAY_CHOICES[show].lower()}.{note}")
+        row, col, strongest = edges.strongest()
+        st.markdown(f"Strongest edge at row {row}, column {col}: **{strongest}**.")
 
 # Why edges -------------------------------------------------------------------------------
 st.header("Why start with edges?")

@@ -43,10 +43,20 @@ def test_the_notes_example_is_on_screen():
     assert "(6 − 3 + 2·0) / 1 + 1 = 4" in text
     assert [m.value for m in at.metric][:3] == ["−1020", "0", "4 × 4"]
     assert "Output: 4 × 4, min–max to 0..255." in text
-    assert "**Step 1 of 16:** output row 0, column 0 = **0**" in text
-    assert "√((−1020)² + 0²) = 1020" in text
-    assert len(at.get("download_button")) == 4
-    assert len(at.get("plotly_chart")) == 8
+    assert len(at.get("download_button")) == 1
+    assert len(at.get("plotly_chart")) == 5  # the notes' four grids and the kernel
+
+
+def test_each_view_shows_only_its_part():
+    steps = open_convolution(view="steps")
+    assert not steps.exception
+    assert "**Step 1 of 16:** output row 0, column 0 = **0**" in page_text(steps)
+    assert "Output: 4 × 4" not in page_text(steps)
+    edges = open_convolution(view="edges")
+    assert not edges.exception
+    assert "√((−1020)² + 0²) = 1020" in page_text(edges)
+    assert len(edges.get("download_button")) == 3
+    assert "**Step 1" not in page_text(edges)
 
 
 def test_padding_one_keeps_six_by_six_and_shows_the_formula():
@@ -56,8 +66,9 @@ def test_padding_one_keeps_six_by_six_and_shows_the_formula():
     assert "Height: (6 − 3 + 2·1) / 1 + 1 = 6 rows" in text
     assert "Width: (6 − 3 + 2·1) / 1 + 1 = 6 columns" in text
     assert [m.value for m in at.metric][2] == "6 × 6"
-    assert "**Step 1 of 36:**" in text
-    assert "tinted cells around it are padding (zeros" in text
+    steps = open_convolution(pad="amount", padding="1", view="steps")
+    assert "**Step 1 of 36:**" in page_text(steps)
+    assert "tinted cells around it are padding (zeros" in page_text(steps)
 
 
 def test_every_control_on_a_colour_photo():
@@ -71,18 +82,23 @@ def test_every_control_on_a_colour_photo():
     at.slider(key="dilation").set_value(2)
     at.radio(key="show").set_value("raw")
     at.radio(key="colour").set_value("rgb")
+    at.run()
+    assert not at.exception
+    text = page_text(at)
+    assert "Height: (427 − (2·(3 − 1) + 1) + 2·2) / 2 + 1 = 214 rows" in text
+    assert "Output: 320 × 214, raw signed values." in text
+    assert "Each of red, green and blue is filtered on its own" in text
+    at.radio(key="view").set_value("steps").run()
     at.slider(key="crop_row").set_value(200)
     at.slider(key="crop_col").set_value(300)
     at.slider(key="step").set_value(7)
     at.run()
     assert not at.exception
     text = page_text(at)
-    assert "Height: (427 − (2·(3 − 1) + 1) + 2·2) / 2 + 1 = 214 rows" in text
-    assert "Output: 320 × 214, raw signed values." in text
     assert "**Step 7 of 36:** output row 1, column 0" in text
-    assert "Each of red, green and blue is filtered on its own" in text
     assert "With dilation 2 the weights sit on the yellow cells only" in text
     assert url(at)["kernel"] == "laplacian" and url(at)["crop_row"] == "200"
+    at.radio(key="view").set_value("output").run()
     for method in ("minmax", "abs", "clip"):
         at.radio(key="show").set_value(method).run()
         assert not at.exception
@@ -121,9 +137,11 @@ def test_a_kernel_larger_than_the_padded_picture_is_explained_and_the_page_goes_
     assert "(6 − 7 + 2·0) / 1 + 1 = 0" in text
     assert "A padding of 1 on each side would make room" in text
     assert "below 1, no room for the kernel" in page_text(at)
-    # The edge-magnitude section (3 × 3 Sobel) still renders.
+    # The edge-magnitude view (3 × 3 Sobel) still renders.
+    at.radio(key="view").set_value("edges").run()
     assert "√((−1020)² + 0²) = 1020" in page_text(at)
 
+    at.radio(key="view").set_value("output")
     at.slider(key="dilation").set_value(2)
     at.radio(key="pad").set_value("same")
     at.selectbox(key="mode").set_value("reflect").run()
@@ -132,7 +150,7 @@ def test_a_kernel_larger_than_the_padded_picture_is_explained_and_the_page_goes_
 
 
 def test_play_advances_one_cell_per_tick_and_pause_holds_it():
-    at = open_convolution(step="15")
+    at = open_convolution(view="steps", step="15")
     at.toggle(key="play").set_value(True).run()
     assert not at.exception
     assert at.slider(key="step").value == 15  # pressing Play does not jump
@@ -149,14 +167,20 @@ def test_play_advances_one_cell_per_tick_and_pause_holds_it():
 
 
 def test_controls_are_mirrored_in_the_url_and_a_link_reopens_the_view():
-    at = open_convolution()
+    at = open_convolution(view="steps")
     at.selectbox(key="kernel").set_value("sobel-vertical")
     at.radio(key="pad").set_value("amount")
     at.slider(key="stride").set_value(2)
     at.slider(key="step").set_value(3)
     at.run()
     params = url(at)
-    assert params == {"kernel": "sobel-vertical", "pad": "amount", "stride": "2", "step": "3"}
+    assert params == {
+        "kernel": "sobel-vertical",
+        "pad": "amount",
+        "stride": "2",
+        "step": "3",
+        "view": "steps",
+    }
 
     reopened = open_convolution(**params)
     assert not reopened.exception
@@ -175,21 +199,25 @@ def test_bad_link_parameters_fall_back_with_a_note():
         "stride": "0",
         "dilation": "abc",
         "show": "sepia",
-        "play": "maybe",
-        "step": "-3",
     }
     at = open_convolution(**bad)
     assert not at.exception
     text = warnings(at)
-    for key in ("kernel", "pad", "mode", "stride", "dilation", "show", "play", "step"):
+    for key in ("kernel", "pad", "mode", "stride", "dilation", "show"):
         assert f"**{key}**" in text, key
     assert at.selectbox(key="kernel").value == "sobel-horizontal"
     assert "**0, −1020, −1020, 0**" in page_text(at)
 
-    at = open_convolution(kernel="custom", custom="1 abc 1", image="china", colour="blue", crop_row="9999")
+    at = open_convolution(kernel="custom", custom="1 abc 1", image="china", colour="blue")
     assert not at.exception
     assert "abc" in at.error[0].value
-    assert "**colour**" in warnings(at) and "**crop_row**" in warnings(at)
+    assert "**colour**" in warnings(at)
+
+    at = open_convolution(view="steps", play="maybe", step="-3", image="china", crop_row="9999")
+    assert not at.exception
+    for key in ("play", "step", "crop_row"):
+        assert f"**{key}**" in warnings(at), key
+    assert "**view**" in warnings(open_convolution(view="everything"))
 
 
 def test_a_big_photo_is_shown_shrunk_and_downloaded_full_size():
@@ -200,5 +228,6 @@ def test_a_big_photo_is_shown_shrunk_and_downloaded_full_size():
     assert not at.exception
     text = page_text(at)
     assert "Output: 1022 × 1022, min–max to 0..255. Shown at 640 × 640; the download is full size." in text
-    assert "crop of at most 12 × 12 pixels" in text
+    at.radio(key="view").set_value("steps").run()
+    assert "crop of at most 12 × 12 pixels" in page_text(at)
     assert at.slider(key="crop_row").max == 1024 - 12

@@ -52,8 +52,12 @@ def test_deep_link_shows_the_output_and_formula_and_play_slides_the_kernel(page,
     output.wait_for(timeout=30_000)
     page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=output.element_handle())
     assert page.get_by_text("Traceback").count() == 0
-    wait_for_charts(page)
+    screenshot(page, "convolution-output")
 
+    page.get_by_text("Step through, cell by cell").click()
+    page.wait_for_url("**view=steps**", timeout=30_000)
+    page.get_by_text("Play: slide the kernel by itself").wait_for(timeout=30_000)
+    wait_for_charts(page)
     line_before = step_line(page)
     assert line_before.startswith("Step 1 of 36: output row 0, column 0 = 0"), line_before
     page.get_by_text("Play: slide the kernel by itself").click()
@@ -78,15 +82,21 @@ def test_tall_view_of_a_photo_with_padding_and_dilation(browser, app_url):
     context = browser.new_context(viewport={"width": 1400, "height": 4800})
     tab = context.new_page()
     try:
-        tab.goto(
+        link = (
             f"{app_url}/convolution?image=china&kernel=sobel-vertical&pad=same&mode=reflect&dilation=2"
             "&crop_row=150&crop_col=300&step=20&show=raw"
         )
+        tab.goto(link)
         wait_for_app(tab)
         tab.get_by_text("Output: 640 × 427, raw signed values.").wait_for(timeout=30_000)
-        tab.get_by_text("Step 20 of 144:").wait_for(timeout=30_000)
         wait_for_charts(tab)
         assert tab.get_by_text("Traceback").count() == 0
         screenshot(tab, "convolution-tall")
+        for view, text in (("steps", "Step 20 of 144:"), ("edges", "Strongest edge at row")):
+            tab.goto(f"{link}&view={view}")
+            wait_for_app(tab)
+            tab.get_by_text(text).first.wait_for(timeout=30_000)
+            assert tab.get_by_text("Traceback").count() == 0
+            screenshot(tab, f"convolution-tall-{view}")
     finally:
         context.close()
