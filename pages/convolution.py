@@ -166,62 +166,6 @@ st.caption(
     "1020 without its minus sign — a slip of the pen. Every cell of those two rows is −1020."
 )
 
-# Try any kernel --------------------------------------------------------------------------
-st.header("Try any kernel on your picture")
-pick, weights = st.columns([1.2, 1])
-with pick:
-    slug, kernel = kernel_controls()
-    if slug != CUSTOM:
-        st.markdown(f"**{NAMED_KERNELS[slug].name}.** {NAMED_KERNELS[slug].meaning}")
-    else:
-        st.caption("Odd or even sides, square or not, 1 × 1 up to 7 × 7.")
-with weights:
-    st.markdown(f"**Kernel {kernel.shape[0]} × {kernel.shape[1]}**")
-    ui.show_figure(
-        conv.grid_figure(kernel, side_px=240, signed=True, value_format=conv.number_format(kernel)),
-        "kernel-grid",
-        alt=f"The kernel's weights: {kernel_to_text(kernel, row_separator=' / ')}.",
-    )
-    st.caption("Orange weights are positive, purple negative, white 0.")
-
-st.subheader("Padding, stride and dilation")
-settings = layer_controls()
-plan = settings.plan(kernel.shape)
-if plan.note:
-    st.info(plan.note, icon=":material/info:")
-sizes = conv.output_sizes(
-    (height, width), kernel.shape, plan.pads, stride=settings.stride, dilation=settings.dilation
-)
-with st.container(border=True):
-    st.markdown(
-        "**Output size** = (n − k + 2·p) / s + 1, rounded down — n is the picture's side, k the kernel's, "
-        "p the padding and s the stride"
-        + (" (dilation d spreads the kernel over d·(k − 1) + 1 pixels)" if settings.dilation > 1 else "")
-        + "."
-    )
-    for side in sizes:
-        unit = "rows" if side.name == "height" else "columns"
-        result = unit if side.size is not None else f"{unit}: below 1, no room for the kernel"
-        st.markdown(f"#### {side.name.capitalize()}: {side.formula} {result}")
-problem = conv.fit_problem(
-    (height, width),
-    kernel.shape,
-    plan.pads,
-    settings.pad_mode,
-    stride=settings.stride,
-    dilation=settings.dilation,
-)
-
-# Which part to show ---------------------------------------------------------------------
-# Only the chosen part is worked out and drawn, so a change of kernel or stride only
-# waits for what is on screen.
-VIEWS = {
-    "output": "Original and output",
-    "steps": "Step through, cell by cell",
-    "edges": "Edge magnitude (both Sobels)",
-}
-view = ui.choice("Show", VIEWS, "output", "view", widget="radio")
-
 
 def display_choice() -> str:
     """How signed results become pixels; the output and the edge views share it."""
@@ -359,112 +303,188 @@ def step_through(gray: np.ndarray, kernel: np.ndarray, settings: LayerSettings, 
         st.caption(" ".join(notes))
 
 
-if view == "output":
-    # Original and output ---------------------------------------------------------------------
-    st.header("Original and output")
-    choices, meaning = st.columns([1.3, 1])
-    with choices:
-        show = display_choice()
-        colour = (
-            ui.choice("Colour picture", conv.COLOUR_CHOICES, "gray", "colour", widget="radio")
-            if colour_picture
-            else "gray"
+VIEWS = {
+    "output": "Original and output",
+    "steps": "Step through, cell by cell",
+    "edges": "Edge magnitude (both Sobels)",
+}
+
+
+def rerun_page() -> None:
+    """The view or Play changed: a full rerun, so the lab's timer starts or stops."""
+    st.rerun()
+
+
+def lab() -> None:
+    """Everything the controls change: a fragment, so a change reruns only this part."""
+    # Try any kernel --------------------------------------------------------------------------
+    st.header("Try any kernel on your picture")
+    pick, weights = st.columns([1.2, 1])
+    with pick:
+        slug, kernel = kernel_controls()
+        if slug != CUSTOM:
+            st.markdown(f"**{NAMED_KERNELS[slug].name}.** {NAMED_KERNELS[slug].meaning}")
+        else:
+            st.caption("Odd or even sides, square or not, 1 × 1 up to 7 × 7.")
+    with weights:
+        st.markdown(f"**Kernel {kernel.shape[0]} × {kernel.shape[1]}**")
+        ui.show_figure(
+            conv.grid_figure(kernel, side_px=240, signed=True, value_format=conv.number_format(kernel)),
+            "kernel-grid",
+            alt=f"The kernel's weights: {kernel_to_text(kernel, row_separator=' / ')}.",
         )
-    with meaning:
-        st.caption(f"**{conv.DISPLAY_CHOICES[show]}:** {conv.DISPLAY_MEANINGS[show]}.")
-        if colour == "rgb":
-            st.caption("Each of red, green and blue is filtered on its own, then put back together.")
+        st.caption("Orange weights are positive, purple negative, white 0.")
 
-    if problem:
-        st.warning(problem, icon=":material/crop_free:")
-    else:
-        output = conv.filter_picture(
-            image.pixels,
-            kernel,
-            colour=colour,
-            pads=plan.pads,
-            pad_mode=settings.pad_mode,
-            stride=settings.stride,
-            dilation=settings.dilation,
-        )  # (H', W') or (H', W', 3) float32
-        output_pixels = conv.to_pixels(output, show)  # (H', W', 3) uint8
-        before, after = st.columns(2)
-        out_h, out_w = output.shape[:2]
-        with before:
-            seen_as = "" if colour == "rgb" else " in grayscale, as the kernel sees it"
-            show_picture(image.pixels if colour == "rgb" else gray, f"Original{seen_as}: {width} × {height}.")
-        with after:
-            show_picture(output_pixels, f"Output: {out_w} × {out_h}, {conv.DISPLAY_CHOICES[show].lower()}.")
-        low, high = conv.value_range(output)
-        metrics = st.columns([1, 1, 1, 1.2])
-        metrics[0].metric("Smallest raw value", conv.format_number(low))
-        metrics[1].metric("Largest raw value", conv.format_number(high))
-        metrics[2].metric("Output size", f"{out_h} × {out_w}")
-        with metrics[3]:
-            ui.download_png(
-                output_pixels, f"output-{slug}.png", "download-output", label="Download output PNG"
-            )
-
-elif view == "steps":
-    # Step through ----------------------------------------------------------------------------
-    st.header("Step through the convolution")
-    st.markdown(
-        "Watch one output cell being made, in grayscale as in the notes: the orange box is the window "
-        "under the kernel, and below it the multiply-and-add is written out. Press **Play** and the kernel "
-        f"slides across on its own, one cell every {STEP_SECONDS:g} s, filling the output in reading order."
+    st.subheader("Padding, stride and dilation")
+    settings = layer_controls()
+    plan = settings.plan(kernel.shape)
+    if plan.note:
+        st.info(plan.note, icon=":material/info:")
+    sizes = conv.output_sizes(
+        (height, width), kernel.shape, plan.pads, stride=settings.stride, dilation=settings.dilation
     )
-    playing = ui.toggle("Play: slide the kernel by itself", False, "play")
-
-    # A fragment of its own: while playing it reruns on a timer, without the rest of the page.
-    st.fragment(step_through, run_every=STEP_SECONDS if playing else None)(gray, kernel, settings, playing)
-
-else:
-    # Edge magnitude --------------------------------------------------------------------------
-    st.header("Horizontal + vertical = edge magnitude")
-    show = display_choice()
-    st.markdown(
-        "The horizontal Sobel kernel finds horizontal edges and the vertical one vertical edges. Treat the "
-        "two results h and v as the two sides of a right triangle: the long side, **√(h² + v²)**, is the "
-        "edge strength in any direction, and it is never negative."
-    )
-    sobel_plan = settings.plan(SOBEL_HORIZONTAL.weights.shape)
-    sobel_problem = conv.fit_problem(
+    with st.container(border=True):
+        st.markdown(
+            "**Output size** = (n − k + 2·p) / s + 1, rounded down — n is the picture's side, "
+            "k the kernel's, p the padding and s the stride"
+            + (" (dilation d spreads the kernel over d·(k − 1) + 1 pixels)" if settings.dilation > 1 else "")
+            + "."
+        )
+        for side in sizes:
+            unit = "rows" if side.name == "height" else "columns"
+            result = unit if side.size is not None else f"{unit}: below 1, no room for the kernel"
+            st.markdown(f"#### {side.name.capitalize()}: {side.formula} {result}")
+    problem = conv.fit_problem(
         (height, width),
-        SOBEL_HORIZONTAL.weights.shape,
-        sobel_plan.pads,
+        kernel.shape,
+        plan.pads,
         settings.pad_mode,
         stride=settings.stride,
         dilation=settings.dilation,
     )
-    if sobel_problem:
-        st.warning(sobel_problem, icon=":material/crop_free:")
+
+    # Which part to show ---------------------------------------------------------------------
+    # Only the chosen part is worked out and drawn, so a change of kernel or stride only
+    # waits for what is on screen.
+    view = ui.choice("Show", VIEWS, "output", "view", widget="radio", on_change=rerun_page)
+
+    if view == "output":
+        # Original and output -----------------------------------------------------------------
+        st.header("Original and output")
+        choices, meaning = st.columns([1.3, 1])
+        with choices:
+            show = display_choice()
+            colour = (
+                ui.choice("Colour picture", conv.COLOUR_CHOICES, "gray", "colour", widget="radio")
+                if colour_picture
+                else "gray"
+            )
+        with meaning:
+            st.caption(f"**{conv.DISPLAY_CHOICES[show]}:** {conv.DISPLAY_MEANINGS[show]}.")
+            if colour == "rgb":
+                st.caption("Each of red, green and blue is filtered on its own, then put back together.")
+
+        if problem:
+            st.warning(problem, icon=":material/crop_free:")
+        else:
+            output = conv.filter_picture(
+                image.pixels,
+                kernel,
+                colour=colour,
+                pads=plan.pads,
+                pad_mode=settings.pad_mode,
+                stride=settings.stride,
+                dilation=settings.dilation,
+            )  # (H', W') or (H', W', 3) float32
+            output_pixels = conv.to_pixels(output, show)  # (H', W', 3) uint8
+            before, after = st.columns(2)
+            out_h, out_w = output.shape[:2]
+            with before:
+                seen_as = "" if colour == "rgb" else " in grayscale, as the kernel sees it"
+                show_picture(
+                    image.pixels if colour == "rgb" else gray, f"Original{seen_as}: {width} × {height}."
+                )
+            with after:
+                show_picture(
+                    output_pixels, f"Output: {out_w} × {out_h}, {conv.DISPLAY_CHOICES[show].lower()}."
+                )
+            low, high = conv.value_range(output)
+            metrics = st.columns([1, 1, 1, 1.2])
+            metrics[0].metric("Smallest raw value", conv.format_number(low))
+            metrics[1].metric("Largest raw value", conv.format_number(high))
+            metrics[2].metric("Output size", f"{out_h} × {out_w}")
+            with metrics[3]:
+                ui.download_png(
+                    output_pixels, f"output-{slug}.png", "download-output", label="Download output PNG"
+                )
+
+    elif view == "steps":
+        # Step through ------------------------------------------------------------------------
+        st.header("Step through the convolution")
+        st.markdown(
+            "Watch one output cell being made, in grayscale as in the notes: the orange box is the "
+            "window under the kernel, and below it the multiply-and-add is written out. Press **Play** "
+            f"and the kernel slides across on its own, one cell every {STEP_SECONDS:g} s, filling the "
+            "output in reading order."
+        )
+        playing = ui.toggle("Play: slide the kernel by itself", False, "play", on_change=rerun_page)
+        step_through(gray, kernel, settings, playing)
+
     else:
-        edges = conv.sobel_edges(
-            gray,
-            pads=sobel_plan.pads,
-            pad_mode=settings.pad_mode,
+        # Edge magnitude ----------------------------------------------------------------------
+        st.header("Horizontal + vertical = edge magnitude")
+        show = display_choice()
+        st.markdown(
+            "The horizontal Sobel kernel finds horizontal edges and the vertical one vertical edges. "
+            "Treat the two results h and v as the two sides of a right triangle: the long side, "
+            "**√(h² + v²)**, is the edge strength in any direction, and it is never negative."
+        )
+        sobel_plan = settings.plan(SOBEL_HORIZONTAL.weights.shape)
+        sobel_problem = conv.fit_problem(
+            (height, width),
+            SOBEL_HORIZONTAL.weights.shape,
+            sobel_plan.pads,
+            settings.pad_mode,
             stride=settings.stride,
             dilation=settings.dilation,
         )
-        trio = st.columns(3)
-        shrunk = None
-        for column, values, name, key in zip(
-            trio,
-            [edges.horizontal, edges.vertical, edges.magnitude],
-            ["Horizontal Sobel (h)", "Vertical Sobel (v)", "Edge magnitude √(h² + v²)"],
-            ["h", "v", "magnitude"],
-            strict=True,
-        ):
-            pixels = conv.to_pixels(values, show)  # (H', W', 3) uint8
-            low, high = conv.value_range(values)
-            flat = f" Every value is {conv.format_number(low)}: nothing found." if low == high else ""
-            with column:
-                shrunk = show_picture(pixels, f"{name}.{flat}", side=TRIO_SIDE, say_shrunk=False)
-                ui.download_png(pixels, f"sobel-{key}.png", f"download-{key}", label=f"Download {key} PNG")
-        note = f" Shown at {shrunk[0]} × {shrunk[1]}; the downloads are full size." if shrunk else ""
-        st.caption(f"All three {conv.DISPLAY_CHOICES[show].lower()}.{note}")
-        row, col, strongest = edges.strongest()
-        st.markdown(f"Strongest edge at row {row}, column {col}: **{strongest}**.")
+        if sobel_problem:
+            st.warning(sobel_problem, icon=":material/crop_free:")
+        else:
+            edges = conv.sobel_edges(
+                gray,
+                pads=sobel_plan.pads,
+                pad_mode=settings.pad_mode,
+                stride=settings.stride,
+                dilation=settings.dilation,
+            )
+            trio = st.columns(3)
+            shrunk = None
+            for column, values, name, key in zip(
+                trio,
+                [edges.horizontal, edges.vertical, edges.magnitude],
+                ["Horizontal Sobel (h)", "Vertical Sobel (v)", "Edge magnitude √(h² + v²)"],
+                ["h", "v", "magnitude"],
+                strict=True,
+            ):
+                pixels = conv.to_pixels(values, show)  # (H', W', 3) uint8
+                low, high = conv.value_range(values)
+                flat = f" Every value is {conv.format_number(low)}: nothing found." if low == high else ""
+                with column:
+                    shrunk = show_picture(pixels, f"{name}.{flat}", side=TRIO_SIDE, say_shrunk=False)
+                    ui.download_png(
+                        pixels, f"sobel-{key}.png", f"download-{key}", label=f"Download {key} PNG"
+                    )
+            note = f" Shown at {shrunk[0]} × {shrunk[1]}; the downloads are full size." if shrunk else ""
+            st.caption(f"All three {conv.DISPLAY_CHOICES[show].lower()}.{note}")
+            row, col, strongest = edges.strongest()
+            st.markdown(f"Strongest edge at row {row}, column {col}: **{strongest}**.")
+
+
+# The lab reruns on its own when a control inside it changes, without the sidebar and
+# the notes' example above; while Play is on in the step-through it also reruns on a timer.
+playing_now = st.session_state.get("view") == "steps" and st.session_state.get("play") is True
+st.fragment(lab, run_every=STEP_SECONDS if playing_now else None)()
 
 # Why edges -------------------------------------------------------------------------------
 st.header("Why start with edges?")
