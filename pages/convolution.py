@@ -41,6 +41,17 @@ class LayerSettings:
             self.pad_choice, self.amount, kernel_hw, stride=self.stride, dilation=self.dilation
         )
 
+    def problem(self, image_hw: tuple[int, ...], kernel_hw: tuple[int, ...]) -> str | None:
+        """Why a kernel of this size cannot slide over a picture of that size, or None."""
+        return conv.fit_problem(
+            image_hw,
+            kernel_hw,
+            self.plan(kernel_hw).pads,
+            self.pad_mode,
+            stride=self.stride,
+            dilation=self.dilation,
+        )
+
 
 def kernel_controls() -> tuple[str, np.ndarray]:
     """The kernel picker (named kernels, then Custom) and the editor; returns (slug, weights)."""
@@ -203,14 +214,7 @@ def step_through(gray: np.ndarray, kernel: np.ndarray, settings: LayerSettings, 
     window = clamp_window((full_h, full_w), top, left, CROP_SIDE)
     small = window.of(gray)  # (h, w) uint8, at most CROP_SIDE a side
     plan = settings.plan(kernel.shape)
-    problem = conv.fit_problem(
-        small.shape,
-        kernel.shape,
-        plan.pads,
-        settings.pad_mode,
-        stride=settings.stride,
-        dilation=settings.dilation,
-    )
+    problem = settings.problem(small.shape, kernel.shape)
     if problem:
         st.warning(problem, icon=":material/crop_free:")
         return
@@ -354,14 +358,7 @@ def lab() -> None:
             unit = "rows" if side.name == "height" else "columns"
             result = unit if side.size is not None else f"{unit}: below 1, no room for the kernel"
             st.markdown(f"#### {side.name.capitalize()}: {side.formula} {result}")
-    problem = conv.fit_problem(
-        (height, width),
-        kernel.shape,
-        plan.pads,
-        settings.pad_mode,
-        stride=settings.stride,
-        dilation=settings.dilation,
-    )
+    problem = settings.problem((height, width), kernel.shape)
 
     # Which part to show ---------------------------------------------------------------------
     # Only the chosen part is worked out and drawn, so a change of kernel or stride only
@@ -440,14 +437,7 @@ def lab() -> None:
             "**√(h² + v²)**, is the edge strength in any direction, and it is never negative."
         )
         sobel_plan = settings.plan(SOBEL_HORIZONTAL.weights.shape)
-        sobel_problem = conv.fit_problem(
-            (height, width),
-            SOBEL_HORIZONTAL.weights.shape,
-            sobel_plan.pads,
-            settings.pad_mode,
-            stride=settings.stride,
-            dilation=settings.dilation,
-        )
+        sobel_problem = settings.problem((height, width), SOBEL_HORIZONTAL.weights.shape)
         if sobel_problem:
             st.warning(sobel_problem, icon=":material/crop_free:")
         else:
