@@ -567,3 +567,22 @@ def encode_png(pixels: np.ndarray) -> bytes:
     if not ok:
         raise ValueError("the image could not be encoded as PNG")
     return encoded.tobytes()
+
+
+def encode_jpeg(pixels: np.ndarray, quality: int = 90) -> bytes:
+    """JPEG file bytes of an (H, W) gray or (H, W, 3) RGB uint8 image, for display.
+
+    Examples
+    --------
+    >>> encode_jpeg(np.zeros((2, 2), dtype=np.uint8))[:2]
+    b'\\xff\\xd8'
+    """
+    pixels = np.asarray(pixels)
+    if pixels.dtype != np.uint8 or pixels.ndim not in (2, 3):
+        raise ValueError(f"encode_jpeg needs (H, W) or (H, W, 3) uint8, got {pixels.dtype} {pixels.shape}")
+    if pixels.ndim == 3:
+        pixels = cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR)  # OpenCV writes BGR order
+    ok, encoded = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("the image could not be encoded as JPEG")
+    return encoded.tobytes()

@@ -12,7 +12,7 @@ from explorer import convolution as conv
 from explorer import figures
 from explorer.colormaps import diverging_colorscale, symmetric_limit
 from explorer.figures import BOX_COLORS, Box
-from explorer.images import to_grayscale
+from explorer.images import encode_jpeg, encode_png, to_grayscale
 from explorer.kernels import NAMED_KERNELS, SOBEL_HORIZONTAL, kernel_to_text
 from explorer.padding import PAD_MODES
 from explorer.pixels import clamp_window
@@ -90,15 +90,38 @@ def layer_controls() -> LayerSettings:
 
 
 def show_picture(
-    pixels: np.ndarray, caption: str, *, side: int = PREVIEW_SIDE, say_shrunk: bool = True
+    pixels: np.ndarray,
+    caption: str,
+    *,
+    side: int = PREVIEW_SIDE,
+    say_shrunk: bool = True,
+    unchanging: bool = False,
 ) -> tuple[int, int] | None:
-    """A picture enlarged or shrunk for the screen and framed; returns (width, height) if it was shrunk."""
-    shown = conv.framed(ui.fit_for_display(pixels, side))  # (h, w, 3) uint8
-    shrunk = (shown.shape[1], shown.shape[0]) if max(pixels.shape[:2]) > side else None
+    """A picture enlarged or shrunk for the screen and framed; returns (width, height) if it was shrunk.
+
+    ``unchanging`` pictures (the input, which stays while the controls move) are fitted
+    and encoded once and then served from the cache.
+    """
+    shown, size = (cached_framed_picture if unchanging else framed_picture)(pixels, side)
+    shrunk = size if max(pixels.shape[:2]) > side else None
     if shrunk and say_shrunk:
         caption += f" Shown at {shrunk[0]} × {shrunk[1]}; the download is full size."
     st.image(shown, caption=caption)
     return shrunk
+
+
+def framed_picture(pixels: np.ndarray, side: int) -> tuple[bytes, tuple[int, int]]:
+    """The fitted, framed picture as file bytes and its (width, height) on screen.
+
+    Photos go as JPEG (OpenCV encodes faster than PIL); small pictures blown up into
+    blocks go as PNG, which keeps their sharp edges free of JPEG ripples.
+    """
+    fitted = conv.framed(ui.fit_for_display(pixels, side))  # (h, w, 3) uint8
+    encode = encode_png if max(pixels.shape[:2]) < side else encode_jpeg
+    return encode(fitted), (fitted.shape[1], fitted.shape[0])
+
+
+cached_framed_picture = st.cache_data(max_entries=32, show_spinner=False)(framed_picture)
 
 
 image = ui.current_image()
@@ -399,7 +422,9 @@ def lab() -> None:
             with before:
                 seen_as = "" if colour == "rgb" else " in grayscale, as the kernel sees it"
                 show_picture(
-                    image.pixels if colour == "rgb" else gray, f"Original{seen_as}: {width} × {height}."
+                    image.pixels if colour == "rgb" else gray,
+                    f"Original{seen_as}: {width} × {height}.",
+                    unchanging=True,
                 )
             with after:
                 show_picture(
