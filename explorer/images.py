@@ -558,15 +558,7 @@ def encode_png(pixels: np.ndarray) -> bytes:
     >>> encode_png(np.zeros((2, 2), dtype=np.uint8))[:4]
     b'\\x89PNG'
     """
-    pixels = np.asarray(pixels)
-    if pixels.dtype != np.uint8 or pixels.ndim not in (2, 3):
-        raise ValueError(f"encode_png needs (H, W) or (H, W, 3) uint8, got {pixels.dtype} {pixels.shape}")
-    if pixels.ndim == 3:
-        pixels = cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR)  # OpenCV writes BGR order
-    ok, encoded = cv2.imencode(".png", pixels)
-    if not ok:
-        raise ValueError("the image could not be encoded as PNG")
-    return encoded.tobytes()
+    return _encode(pixels, ".png", [])
 
 
 def encode_jpeg(pixels: np.ndarray, quality: int = 90) -> bytes:
@@ -577,12 +569,17 @@ def encode_jpeg(pixels: np.ndarray, quality: int = 90) -> bytes:
     >>> encode_jpeg(np.zeros((2, 2), dtype=np.uint8))[:2]
     b'\\xff\\xd8'
     """
+    return _encode(pixels, ".jpg", [cv2.IMWRITE_JPEG_QUALITY, quality])
+
+
+def _encode(pixels: np.ndarray, extension: str, options: list[int]) -> bytes:
+    """File bytes of an RGB or gray uint8 image in the format ``extension`` names."""
     pixels = np.asarray(pixels)
     if pixels.dtype != np.uint8 or pixels.ndim not in (2, 3):
-        raise ValueError(f"encode_jpeg needs (H, W) or (H, W, 3) uint8, got {pixels.dtype} {pixels.shape}")
+        raise ValueError(f"encoding needs (H, W) or (H, W, 3) uint8, got {pixels.dtype} {pixels.shape}")
     if pixels.ndim == 3:
         pixels = cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR)  # OpenCV writes BGR order
-    ok, encoded = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    ok, encoded = cv2.imencode(extension, pixels, options)
     if not ok:
-        raise ValueError("the image could not be encoded as JPEG")
+        raise ValueError(f"the image could not be encoded as {extension}")
     return encoded.tobytes()
