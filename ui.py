@@ -69,7 +69,7 @@ CONCEPT_PAGES: list[PageInfo] = [
     PageInfo(
         "pages/pooling.py",
         "Pooling",
-        ":material/view_module:",
+        ":material/compress:",
         "pooling",
         "Max, average and min pooling keep one number per window, halving the picture and "
         "cutting the work of every later layer.",
