@@ -21,6 +21,7 @@ from explorer.images import to_grayscale
 from explorer.kernels import SOBEL_HORIZONTAL, SOBEL_VERTICAL
 from explorer.ops import DISPLAY_METHODS, filter2d, to_display
 from explorer.padding import PAD_MODES, Padding4, check_pad_fits, check_pad_mode, pad
+from explorer.pixels import frame
 from explorer.shapes import conv_output_size, size_formula
 
 PADDING_CHOICES: dict[str, str] = {
@@ -438,12 +439,7 @@ def framed(pixels: np.ndarray, width: int = 2, colour: tuple[int, int, int] = (1
     -------
     (H, W, 3) uint8 ndarray
     """
-    pixels = np.asarray(pixels)
-    rgb = np.repeat(pixels[:, :, None], 3, axis=2) if pixels.ndim == 2 else pixels.copy()  # (H, W, 3)
-    width = max(0, min(width, min(rgb.shape[:2]) // 4))
-    if width:
-        rgb[:width], rgb[-width:], rgb[:, :width], rgb[:, -width:] = colour, colour, colour, colour
-    return rgb
+    return frame(pixels, width, colour, inside=True)
 
 
 def number_format(values: np.ndarray) -> str:

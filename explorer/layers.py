@@ -20,6 +20,7 @@ from explorer.colormaps import diverging_image, symmetric_limit
 from explorer.images import enlarge_nearest, resample
 from explorer.kernels import SOBEL_HORIZONTAL, SOBEL_VERTICAL
 from explorer.ops import conv2d, filter2d
+from explorer.pixels import frame
 from explorer.shapes import conv_output_size
 
 CHANNEL_NAMES: tuple[str, str, str] = ("red", "green", "blue")
@@ -587,10 +588,8 @@ def robust_limit(values: np.ndarray, percentile: float = 99.0) -> float:
 
 
 def framed(picture: np.ndarray, width: int = 2, color: tuple[int, int, int] = (150, 150, 150)) -> np.ndarray:
-    """An (H, W, 3) picture with a thin grey frame, so white areas stand out from a white page."""
-    return cv2.copyMakeBorder(
-        np.ascontiguousarray(picture), width, width, width, width, cv2.BORDER_CONSTANT, value=color
-    )
+    """An (H, W, 3) picture with a thin grey frame around it, so white areas stand out from a white page."""
+    return frame(picture, width, color, inside=False)
 
 
 def mark_cell(picture: np.ndarray, row: int, col: int, grid_hw: tuple[int, int]) -> np.ndarray:

@@ -102,6 +102,39 @@ def draw_window(pixels: np.ndarray, window: Window, scale: float = 1) -> np.ndar
     return outlined
 
 
+def frame(
+    pixels: np.ndarray,
+    width: int = 2,
+    colour: tuple[int, int, int] = (130, 130, 130),
+    *,
+    inside: bool = True,
+) -> np.ndarray:
+    """An RGB copy of a picture with a thin frame, so white areas stay visible on a white page.
+
+    Parameters
+    ----------
+    pixels : (H, W) or (H, W, 3) uint8 ndarray
+    width : int, optional
+        Frame thickness in pixels.
+    colour : (r, g, b), optional
+    inside : bool, optional
+        Draw over the outer pixels, keeping the size (at most a quarter of the shorter
+        side), or add the frame around the picture, growing each side by ``2 · width``.
+
+    Returns
+    -------
+    (H, W, 3) or (H + 2·width, W + 2·width, 3) uint8 ndarray
+    """
+    pixels = np.asarray(pixels)
+    rgb = np.repeat(pixels[:, :, None], 3, axis=2) if pixels.ndim == 2 else np.array(pixels)  # (H, W, 3)
+    if not inside:
+        return cv2.copyMakeBorder(rgb, width, width, width, width, cv2.BORDER_CONSTANT, value=colour)
+    width = max(0, min(width, min(rgb.shape[:2]) // 4))
+    if width:
+        rgb[:width], rgb[-width:], rgb[:, :width], rgb[:, -width:] = colour, colour, colour, colour
+    return rgb
+
+
 @dataclass(frozen=True)
 class Flattened:
     """A small grayscale grid and the vector it becomes when its rows are laid end to end.

@@ -25,3 +25,8 @@ def page_text(at: AppTest) -> str:
     parts += [str(m.value) for m in at.metric]
     parts += [caption for image in at.get("image") for caption in image.captions]
     return "\n".join(parts)
+
+
+def metric(at: AppTest, label: str) -> str:
+    """The value shown by the metric with this label."""
+    return next(str(m.value) for m in at.metric if m.label == label)

@@ -1,13 +1,11 @@
 """AppTest of the "Padding and strides" page: every control, the notes' examples, deep links."""
 
-import io
-
 import numpy as np
 import pytest
-from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import open_app, page_text
+from explorer.images import encode_png
+from tests.apptest import metric, open_app, page_text
 
 PAGE = "pages/padding-stride.py"
 
@@ -15,10 +13,6 @@ PAGE = "pages/padding-stride.py"
 def open_padding(**params: str) -> AppTest:
     """Run the app on this page with these URL parameters, as its own link would."""
     return open_app(PAGE, **params)
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(str(m.value) for m in at.metric if m.label == label)
 
 
 def test_defaults_show_the_notes_padding_example():
@@ -129,9 +123,9 @@ def test_bad_link_parameters_fall_back_with_a_note(key, value):
 
 def test_a_tiny_upload_still_works():
     at = open_padding(source="upload")
-    buffer = io.BytesIO()
-    Image.fromarray(np.full((2, 5, 3), 200, dtype=np.uint8)).save(buffer, format="PNG")
-    at.file_uploader(key="upload").set_value(("tiny.png", buffer.getvalue(), "image/png")).run()
+    at.file_uploader(key="upload").set_value(
+        ("tiny.png", encode_png(np.full((2, 5, 3), 200, dtype=np.uint8)), "image/png")
+    ).run()
     assert not at.exception
     assert "Input size n (a square crop of the picture): 2 (the only possible value here)" in page_text(at)
     assert metric(at, "Output size") == "2 × 2"  # 2 × 2 padded by 1, 3 × 3 kernel

@@ -1,13 +1,10 @@
 """AppTest of the app shell and the "Images are numbers" page."""
 
-import io
-
 import numpy as np
 import pytest
-from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from explorer.images import sample_images
+from explorer.images import encode_jpeg, encode_png, sample_images
 from tests.apptest import open_app, page_text
 
 SAMPLES = list(sample_images())
@@ -15,12 +12,6 @@ SAMPLES = list(sample_images())
 
 def open_pixels(**params: str) -> AppTest:
     return open_app("pages/pixels.py", **params)
-
-
-def png_bytes(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def test_home_page_lists_every_concept_page():
@@ -93,7 +84,7 @@ def test_upload_replaces_the_picture_and_a_bad_upload_keeps_it():
 
     stripes = np.zeros((20, 30, 3), dtype=np.uint8)
     stripes[:, ::2] = 255
-    at.file_uploader(key="upload").set_value(("stripes.png", png_bytes(stripes), "image/png")).run()
+    at.file_uploader(key="upload").set_value(("stripes.png", encode_png(stripes), "image/png")).run()
     assert not at.exception
     assert "20 × 30 × 3 = 1,800 numbers" in page_text(at)
 
@@ -106,8 +97,8 @@ def test_upload_replaces_the_picture_and_a_bad_upload_keeps_it():
 
 def test_camera_photo_becomes_the_picture():
     at = open_pixels(source="camera")
-    buffer = io.BytesIO()
-    Image.fromarray(np.full((12, 16, 3), 128, dtype=np.uint8)).save(buffer, format="JPEG")
-    at.camera_input(key="camera").set_value(("photo.jpg", buffer.getvalue(), "image/jpeg")).run()
+    at.camera_input(key="camera").set_value(
+        ("photo.jpg", encode_jpeg(np.full((12, 16, 3), 128, dtype=np.uint8)), "image/jpeg")
+    ).run()
     assert not at.exception
     assert "12 × 16 × 3 = 576 numbers" in page_text(at)

@@ -1,21 +1,15 @@
 """AppTest of the "Pooling" page: every control, the notes' examples, deep links."""
 
-import io
-
 import numpy as np
 import pytest
-from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import open_app, page_text
+from explorer.images import encode_png
+from tests.apptest import metric, open_app, page_text
 
 
 def open_pooling(**params: str) -> AppTest:
     return open_app("pages/pooling.py", **params)
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(str(m.value) for m in at.metric if m.label == label)
 
 
 def test_defaults_pool_the_notes_grid_and_show_the_notes_example():
@@ -107,9 +101,9 @@ def test_bad_link_parameters_fall_back_with_a_note(key, value):
 
 def test_a_picture_smaller_than_the_window_is_explained():
     at = open_pooling(source="upload", size="4")
-    buffer = io.BytesIO()
-    Image.fromarray(np.full((3, 5, 3), 90, dtype=np.uint8)).save(buffer, format="PNG")
-    at.file_uploader(key="upload").set_value(("tiny.png", buffer.getvalue(), "image/png")).run()
+    at.file_uploader(key="upload").set_value(
+        ("tiny.png", encode_png(np.full((3, 5, 3), 90, dtype=np.uint8)), "image/png")
+    ).run()
     assert not at.exception
     errors = "\n".join(e.value for e in at.error)
     assert "The 4 × 4 window does not fit this grid" in errors
