@@ -21,6 +21,7 @@ from safetensors import SafetensorError
 from torch import nn
 from torch.nn import functional
 
+from explorer.augment import AugmentConfig, augment_batch
 from explorer.datasets import ImageDataset
 from explorer.models import (
     CNNConfig,
@@ -99,6 +100,7 @@ class TrainConfig:
     min_delta: float = 0.0  # an improvement must lower val_loss by more than this
     restore_best_weights: bool = True  # at the end of training, go back to the best epoch's weights
     checkpoint_best: bool = True  # keep the best weights and log "val_loss improved ..." events
+    augment: AugmentConfig = field(default_factory=AugmentConfig)  # training batches only, on the fly
 
     def __post_init__(self) -> None:
         _check_whole("batch_size", self.batch_size, 1)
@@ -112,6 +114,8 @@ class TrainConfig:
         _check_number("min_delta", self.min_delta, 0.0)
         _check_flag("restore_best_weights", self.restore_best_weights)
         _check_flag("checkpoint_best", self.checkpoint_best)
+        if not isinstance(self.augment, AugmentConfig):
+            raise ValueError(f"augment must be an AugmentConfig, got {type(self.augment).__name__}")
 
 
 @dataclass
@@ -288,9 +292,10 @@ class Trainer:
     Notes
     -----
     The initial weights are ``build_model(model_config, seed)``; each epoch's order is a
-    permutation drawn from a ``torch.Generator`` seeded with ``seed``, and dropout draws from
-    its own saved RNG state, so the global RNG is never touched and the run is the same
-    whichever way ``run_steps`` is chunked.
+    permutation drawn from a ``torch.Generator`` seeded with ``seed``, dropout draws from its
+    own saved RNG state and augmentation from a NumPy generator seeded with ``seed``, so the
+    global RNG is never touched and the run is the same whichever way ``run_steps`` is chunked.
+    Augmentation changes training batches only; validation always sees the plain images.
     """
 
     def __init__(
@@ -316,6 +321,7 @@ class Trainer:
         self._validation_labels = torch.from_numpy(validation.labels)  # (M,)
         self._shuffle = torch.Generator().manual_seed(train_config.seed)
         self._dropout_rng_state = torch.Generator().manual_seed(train_config.seed).get_state()
+        self._augment_rng = np.random.default_rng(train_config.seed)
         self._order: torch.Tensor | None = None  # this epoch's permutation, drawn when it starts
         self._position = 0  # batches done in the current epoch
         self._epoch_loss_sum = 0.0
@@ -413,6 +419,8 @@ class Trainer:
         size = self.config.batch_size
         indices = self._order[self._position * size : (self._position + 1) * size]  # (B,)
         images, labels = self._train_images[indices], self._train_labels[indices]  # (B, H, W, C), (B,)
+        if not self.config.augment.is_identity:
+            images = torch.from_numpy(augment_batch(images.numpy(), self.config.augment, self._augment_rng))
         self.model.train()
         # Dropout draws from the trainer's own RNG state, restored and saved around each step.
         with torch.random.fork_rng(devices=[]):

@@ -9,6 +9,7 @@ import pytest
 import safetensors.torch
 import torch
 
+from explorer.augment import AugmentConfig
 from explorer.datasets import ImageDataset, edges
 from explorer.models import CNNConfig, MLPConfig, first_layer_filters
 from explorer.training import (
@@ -91,6 +92,34 @@ def test_pause_and_resume_is_bit_identical_to_one_run(edge_sets, optimizer):
     assert same_weights(weights(whole), weights(chunked))
     assert whole.history == chunked.history
     assert whole.events == chunked.events
+
+
+def test_augmented_runs_resume_exactly_and_differ_from_plain_runs(edge_sets):
+    train, validation = edge_sets
+    augment = AugmentConfig(rotation_degrees=15, translation=0.1, horizontal_flip=True, brightness=0.1)
+    settings = TrainConfig(batch_size=8, epochs=2, learning_rate=1e-2, seed=2, augment=augment)
+    whole = Trainer(CNN, settings, train, validation)
+    whole.run_steps(max_batches=1000)
+    chunked = Trainer(CNN, settings, train, validation)
+    while not chunked.done:
+        chunked.run_steps(max_batches=3)
+    plain = Trainer(CNN, TrainConfig(batch_size=8, epochs=2, learning_rate=1e-2, seed=2), train, validation)
+    plain.run_steps(max_batches=1000)
+    assert same_weights(weights(whole), weights(chunked))
+    assert not same_weights(weights(whole), weights(plain))
+
+
+def test_augmentation_touches_neither_the_data_nor_validation(edge_sets):
+    train, validation = edge_sets
+    before = train.images.copy()
+    settings = TrainConfig(batch_size=8, epochs=1, augment=AugmentConfig(brightness=0.5, scale=0.3))
+    trainer = Trainer(CNN, settings, train, validation)
+    trainer.run_steps(max_batches=1000)
+    np.testing.assert_array_equal(train.images, before)
+    # The recorded validation loss is that of the plain validation images.
+    probabilities = torch.from_numpy(trainer.predict(validation.images))  # (M, K)
+    expected = torch.nn.functional.nll_loss(probabilities.log(), torch.from_numpy(validation.labels))
+    assert trainer.history.val_loss[-1] == pytest.approx(float(expected), rel=1e-5)
 
 
 def test_run_steps_reports_batches_and_epochs(edge_sets):
@@ -305,6 +334,7 @@ def test_load_rejects_wrong_shapes_dtypes_and_names(edge_sets):
         ("min_delta", -1.0),
         ("early_stopping", "yes"),
         ("seed", True),
+        ("augment", {"rotation_degrees": 10}),
     ],
 )
 def test_train_config_rejects_bad_values(setting, value):
