@@ -344,7 +344,12 @@ class Trainer:
 
     def _filters_now(self) -> list[np.ndarray]:
         """``[first_layer_filters]`` for a CNN (``(kh, kw, C_in, C_out)``), ``[]`` for an MLP."""
-        return [first_layer_filters(self.model)] if isinstance(self.model, ConvNet) else []
+        filters = self.current_filters()
+        return [] if filters is None else [filters]
+
+    def current_filters(self) -> np.ndarray | None:
+        """The first convolution's kernels now, ``(kh, kw, C_in, C_out)``; None for an MLP."""
+        return first_layer_filters(self.model) if isinstance(self.model, ConvNet) else None
 
     @property
     def epoch(self) -> int:
