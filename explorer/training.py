@@ -42,6 +42,7 @@ __all__ = [
     "TrainConfig",
     "Trainer",
     "TrainingHistory",
+    "class_probabilities",
     "diagnose",
     "load",
 ]
@@ -508,30 +509,11 @@ class Trainer:
 
     def _logits(self, images: torch.Tensor) -> torch.Tensor:
         """Class scores ``(N, K)`` in evaluation mode without gradients, in bounded chunks."""
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            with torch.no_grad():
-                parts = [self.model(images[i : i + EVAL_CHUNK]) for i in range(0, len(images), EVAL_CHUNK)]
-        finally:
-            self.model.train(was_training)
-        return torch.cat(parts) if parts else torch.zeros(0, self.model_config.num_classes)
+        return _logits(self.model, images)
 
     def predict(self, images: np.ndarray) -> np.ndarray:
-        """Class probabilities for channels-last images.
-
-        Parameters
-        ----------
-        images : (N, H, W, C) or (N, H, W) array_like
-            Sized as the model config says, values in 0..1.
-
-        Returns
-        -------
-        (N, num_classes) float32 ndarray
-            Softmax probabilities; each row sums to 1.
-        """
-        logits = self._logits(to_tensor(images, self.model_config))  # (N, K)
-        return torch.softmax(logits, dim=1).numpy()
+        """``class_probabilities(self.model, images)``: softmax rows ``(N, num_classes)``."""
+        return class_probabilities(self.model, images)
 
     def diagnosis(self) -> Diagnosis:
         """``diagnose(self.history)``: overfitting, underfitting or fine, with the numbers."""
@@ -570,6 +552,36 @@ class Trainer:
         """The model's current weights as safetensors bytes and its config as a JSON string."""
         weights = safetensors.torch.save(_state_copy(self.model))
         return weights, json.dumps(self.model_config.to_json())
+
+
+def _logits(model: Model, images: torch.Tensor) -> torch.Tensor:
+    """Class scores ``(N, K)`` in evaluation mode without gradients, in bounded chunks."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            parts = [model(images[i : i + EVAL_CHUNK]) for i in range(0, len(images), EVAL_CHUNK)]
+    finally:
+        model.train(was_training)
+    return torch.cat(parts) if parts else torch.zeros(0, model.config.num_classes)
+
+
+def class_probabilities(model: Model, images: np.ndarray) -> np.ndarray:
+    """Class probabilities of a trained or loaded model for channels-last images.
+
+    Parameters
+    ----------
+    model : ConvNet or MultiLayerPerceptron
+    images : (N, H, W, C) or (N, H, W) array_like
+        Sized as ``model.config`` says, values in 0..1.
+
+    Returns
+    -------
+    (N, num_classes) float32 ndarray
+        Softmax probabilities; each row sums to 1.
+    """
+    logits = _logits(model, to_tensor(images, model.config))  # (N, K)
+    return torch.softmax(logits, dim=1).numpy()
 
 
 def load(weights: bytes, config_json: str) -> Model:

@@ -16,6 +16,7 @@ from explorer.training import (
     TrainConfig,
     Trainer,
     TrainingHistory,
+    class_probabilities,
     diagnose,
     load,
 )
@@ -297,6 +298,7 @@ def test_save_load_round_trip_is_bit_exact(edge_sets):
     with torch.no_grad():
         scores = torch.softmax(model(torch.from_numpy(validation.images)), dim=1).numpy()
     np.testing.assert_array_equal(scores, trainer.predict(validation.images))
+    np.testing.assert_array_equal(scores, class_probabilities(model, validation.images))
 
 
 def test_load_rejects_wrong_shapes_dtypes_and_names(edge_sets):
