@@ -24,7 +24,8 @@ from explorer.images import (
     sample_images,
 )
 from explorer.kernels import MAX_KERNEL_SIDE, KernelTextError, kernel_from_text, kernel_to_text
-from explorer.runtime import configure_threads
+from explorer.runtime import configure_threads, max_trainers
+from explorer.slots import TrainerSlots
 
 UPLOAD_LIMIT_MB = 20
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"]
@@ -90,6 +91,14 @@ CONCEPT_PAGES: list[PageInfo] = [
         "ReLU, sigmoid, tanh and leaky ReLU bend straight lines; without them a network can "
         "only draw straight boundaries.",
     ),
+    PageInfo(
+        "pages/train.py",
+        "Training lab",
+        ":material/model_training:",
+        "train",
+        "A small CNN learns its own kernels from examples, live: watch the loss fall, the filters "
+        "take shape and the feature maps change; then test it on your own drawing.",
+    ),
 ]
 
 
@@ -123,6 +132,20 @@ def ensure_routed() -> None:
 def configure_runtime() -> int:
     """Set torch's and OpenCV's thread counts once per server process."""
     return configure_threads()
+
+
+@st.cache_resource
+def trainer_slots() -> TrainerSlots:
+    """The one server-wide line of sessions waiting to train (``$EXPLORER_MAX_TRAINERS`` at once)."""
+    return TrainerSlots(max_trainers())
+
+
+def session_id() -> str:
+    """This browser tab's session, the key under which it waits for a trainer."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    return context.session_id if context is not None else "local"
 
 
 @st.cache_resource

@@ -8,6 +8,8 @@ import cv2
 import torch
 
 THREADS_ENV = "EXPLORER_THREADS"
+TRAINERS_ENV = "EXPLORER_MAX_TRAINERS"
+DEFAULT_TRAINERS = 2
 
 
 def default_threads() -> int:
@@ -29,3 +31,15 @@ def configure_threads(threads: int | None = None) -> int:
     torch.set_num_threads(threads)
     cv2.setNumThreads(threads)
     return threads
+
+
+def max_trainers() -> int:
+    """How many sessions may train at once: ``$EXPLORER_MAX_TRAINERS``, else 2.
+
+    Training keeps a core busy; the rest of the class waits in line rather than
+    slowing every run down.
+    """
+    configured = os.environ.get(TRAINERS_ENV, "")
+    if configured.isdigit() and int(configured) >= 1:
+        return int(configured)
+    return DEFAULT_TRAINERS
