@@ -15,6 +15,7 @@ from plotly.subplots import make_subplots
 
 from explorer.colormaps import diverging_image, symmetric_limit
 from explorer.figures import BOX_COLORS
+from explorer.models import ConvNet, feature_maps
 from explorer.training import Trainer, TrainingHistory
 
 __all__ = [
@@ -34,6 +35,10 @@ GAP = 4  # white pixels between tiles of a mosaic
 GAP_COLOUR = 255
 FILTER_CELL = 48  # screen pixels per learned filter
 MAP_CELL = 84  # screen pixels per feature map
+FEATURE_CELL = 56  # screen pixels per feature map in the live view, where there are many
+# The live view: each refresh trains for STEP_SECONDS, then redraws; a refresh every REFRESH_SECONDS.
+STEP_SECONDS = 0.35
+REFRESH_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -46,18 +51,36 @@ class LiveViews:
         Loss and accuracy per epoch, training and validation.
     filters : (H, W, 3) uint8 ndarray or None
         The first layer's filters as a mosaic (None for an MLP).
+    feature_maps : list of (str, (H, W, 3) uint8 ndarray)
+        For one validation picture, each stage's name with its maps as a mosaic (empty for an MLP).
     """
 
     curves: go.Figure
     filters: np.ndarray | None
+    feature_maps: list[tuple[str, np.ndarray]]
 
 
-def live_views(trainer: Trainer) -> LiveViews:
-    """The curves and the current first-layer filters of ``trainer``, as the page shows them."""
+def live_views(trainer: Trainer, image_index: int = 0) -> LiveViews:
+    """What the page redraws after each training step: curves, filters, feature maps.
+
+    Parameters
+    ----------
+    trainer : Trainer
+    image_index : int, optional
+        The validation picture whose feature maps are drawn.
+    """
     filters = trainer.current_filters()
+    stages = []
+    if isinstance(trainer.model, ConvNet):
+        picture = trainer.validation_set.images[image_index : image_index + 1]  # (1, H, W, C)
+        for stage in feature_maps(trainer.model, picture):
+            maps = stage.maps[0]  # (H', W', C')
+            label = f"{stage.name} — {maps.shape[0]} × {maps.shape[1]} × {maps.shape[2]}"
+            stages.append((label, map_mosaic(maps, cell=FEATURE_CELL, columns=16)))
     return LiveViews(
         curves=curves_figure({"": trainer.history}),
         filters=None if filters is None else filter_mosaic(filters),
+        feature_maps=stages,
     )
 
 

@@ -22,8 +22,6 @@ from explorer.datasets import DatasetError, ImageDataset
 
 ui.ensure_routed()
 
-REFRESH_SECONDS = 0.5  # the live view is redrawn this often while training
-STEP_SECONDS = 0.35  # training time inside each refresh; the rest draws the curves and filters
 GALLERY_CELL = 84  # screen pixels per small picture in galleries
 DATASETS = {
     "digits": "Handwritten digits (1,797 real scans)",
@@ -377,7 +375,7 @@ def advance(state: Lab) -> None:
         )
         return
     trainer = state.trainer
-    trainer.run_steps(max_batches=100_000, max_seconds=STEP_SECONDS)
+    trainer.run_steps(max_batches=100_000, max_seconds=training_views.STEP_SECONDS)
     baseline = state.baseline
     if baseline is not None and not baseline.done:
         behind = trainer.batches_done - baseline.batches_done
@@ -463,17 +461,25 @@ def live_view() -> None:
     metrics[2].metric("Validation loss", f"{history.val_loss[-1]:.3f}" if last else "–")
     metrics[3].metric("Best epoch (lowest val. loss)", trainer.best_epoch or "–")
     histories = {"": history} if state.baseline is None else {"CNN": history, "MLP": state.baseline.history}
-    views = training_views.live_views(trainer)
-    curves = views.curves if state.baseline is None else training_views.curves_figure(histories)
-    ui.show_figure(curves, "curves", alt=curves_alt(histories))
-    if state.baseline is not None:
-        comparison(history, state.baseline.history)
-    diagnosis = trainer.diagnosis()
-    {"overfitting": st.warning, "underfitting": st.warning, "fine": st.success, "unknown": st.info}[
-        diagnosis.verdict
-    ](diagnosis.message)
-    filters_panel(trainer, views.filters)
-    feature_panel(trainer)
+    curves_area, filters_area, maps_area = st.container(), st.container(), st.container()
+    with maps_area:
+        index = feature_picker(trainer)
+    views = training_views.live_views(trainer, index)
+    with curves_area:
+        curves = views.curves if state.baseline is None else training_views.curves_figure(histories)
+        ui.show_figure(curves, "curves", alt=curves_alt(histories))
+        if state.baseline is not None:
+            comparison(history, state.baseline.history)
+        diagnosis = trainer.diagnosis()
+        show = {"overfitting": st.warning, "underfitting": st.warning, "fine": st.success}.get(
+            diagnosis.verdict, st.info
+        )
+        show(diagnosis.message)
+    with filters_area:
+        filters_panel(trainer, views.filters)
+    with maps_area:
+        for label, mosaic in views.feature_maps:
+            st.image(mosaic, caption=label)
     if trainer.events:
         with st.expander("Callback log (as Keras' verbose=1 prints it)"):
             st.code("\n".join(trainer.events[-30:]), language=None)
@@ -531,26 +537,22 @@ def filters_panel(trainer: training.Trainer, current: np.ndarray | None) -> None
         )
 
 
-def feature_panel(trainer: training.Trainer) -> None:
-    """Feature maps of one validation picture after every stage of every block."""
-    if not isinstance(trainer.model, models.ConvNet):
-        return
+def feature_picker(trainer: training.Trainer) -> int:
+    """Choose the validation picture whose feature maps are drawn below it; returns its index."""
     validation = trainer.validation_set
+    if not isinstance(trainer.model, models.ConvNet):
+        return 0
     st.subheader("Feature maps of one validation picture")
-    pick_column, maps_column = st.columns([1, 4])
+    st.caption("After the convolution, after the activation and after pooling, block by block.")
+    pick_column, picture_column = st.columns([3, 1])
     with pick_column:
         index = ui.slider("Validation picture", 0, len(validation) - 1, 0, "valimg")
+    with picture_column:
         st.image(
-            training_views.to_tile(validation.images[index], 112),
+            training_views.to_tile(validation.images[index], 84),
             caption=f"Label: {ui.plain(validation.class_names[validation.labels[index]])}",
         )
-    with maps_column:
-        for stage in models.feature_maps(trainer.model, validation.images[index : index + 1]):
-            maps = stage.maps[0]  # (H, W, C)
-            st.image(
-                training_views.map_mosaic(maps, cell=56, columns=16),
-                caption=f"{stage.name} — {maps.shape[0]} × {maps.shape[1]} × {maps.shape[2]}",
-            )
+    return index
 
 
 # After training ----------------------------------------------------------------------------
@@ -678,7 +680,7 @@ st.header("Train", anchor="train")
 run_controls(recipe, data)
 current = lab()
 if current.trainer is not None:
-    st.fragment(live_view, run_every=REFRESH_SECONDS if current.running else None)()
+    st.fragment(live_view, run_every=training_views.REFRESH_SECONDS if current.running else None)()
     if not current.running and current.trainer.epoch > 0:
         results_section(current.trainer)
 else:
