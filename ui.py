@@ -92,6 +92,14 @@ CONCEPT_PAGES: list[PageInfo] = [
         "only draw straight boundaries.",
     ),
     PageInfo(
+        "pages/learn-kernel.py",
+        "Learn one kernel",
+        ":material/school:",
+        "learn-kernel",
+        "Hide a kernel and let gradient descent find it from a picture and its output: the "
+        "nine numbers, the output and the loss update step by step.",
+    ),
+    PageInfo(
         "pages/train.py",
         "Training lab",
         ":material/model_training:",
