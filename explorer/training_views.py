@@ -33,7 +33,7 @@ __all__ = [
 
 GAP = 4  # white pixels between tiles of a mosaic
 GAP_COLOUR = 255
-FILTER_CELL = 48  # screen pixels per learned filter
+FILTER_CELL = 72  # screen pixels per learned filter, big enough for a projector
 MAP_CELL = 84  # screen pixels per feature map
 FEATURE_CELL = 56  # screen pixels per feature map in the live view, where there are many
 # The live view: each refresh trains for STEP_SECONDS, then redraws; a refresh every REFRESH_SECONDS.

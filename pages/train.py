@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 import ui
-from explorer import datasets, models, training, training_views
+from explorer import datasets, filter_match, models, training, training_views, tryit
 from explorer.augment import (
     MAX_BRIGHTNESS,
     MAX_ROTATION_DEGREES,
@@ -19,6 +19,7 @@ from explorer.augment import (
     preview_grid,
 )
 from explorer.datasets import DatasetError, ImageDataset
+from explorer.images import ImageLoadError, load_image
 
 ui.ensure_routed()
 
@@ -32,6 +33,8 @@ DATASETS = {
 LEARNING_RATES = {rate: rate for rate in ("0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1")}
 PADDINGS = {"same": "same (keep the size)", "valid": "valid (no padding)", "1": "1", "2": "2"}
 ZIP_LIMIT_MB = 25
+TRY_SOURCES = {"draw": "Draw", "upload": "Upload a picture", "camera": "Take a photo"}
+CANVAS_SIDE = 280  # the drawing pad, ten times the digits' 28 pixels
 
 
 @dataclass
@@ -476,7 +479,7 @@ def live_view() -> None:
         )
         show(diagnosis.message)
     with filters_area:
-        filters_panel(trainer, views.filters)
+        filters_panel(trainer, views.filters, state.recipe.data_key[0] == "edges")
     with maps_area:
         for label, mosaic in views.feature_maps:
             st.image(mosaic, caption=label)
@@ -503,18 +506,23 @@ def comparison(cnn: training.TrainingHistory, mlp: training.TrainingHistory) -> 
         st.caption("The gap between the CNN and the MLP appears after the first epoch.")
         return
     gap = cnn.val_accuracy[epochs - 1] - mlp.val_accuracy[epochs - 1]
+    if abs(gap) < 0.005:
+        verdict = "the two are level: this data is easy enough for both"
+    else:
+        verdict = f"the CNN is **{abs(gap):.1%} {'ahead' if gap > 0 else 'behind'}**"
     st.markdown(
         f"After {epochs} epoch(s) on the same budget the CNN's validation accuracy is "
         f"**{cnn.val_accuracy[epochs - 1]:.1%}** and the MLP's **{mlp.val_accuracy[epochs - 1]:.1%}**: "
-        f"the CNN is **{gap:+.1%}** {'ahead' if gap >= 0 else 'behind'}. The MLP sees the pixels as one "
-        "long list and has lost who was next to whom; the CNN's kernels look at neighbours."
+        f"{verdict}. The MLP sees the pixels as one long list and has lost who was next to whom; "
+        "the CNN's kernels look at neighbours."
     )
 
 
-def filters_panel(trainer: training.Trainer, current: np.ndarray | None) -> None:
-    """The first layer's filters now, and a replay of every past epoch."""
+def filters_panel(trainer: training.Trainer, current: np.ndarray | None, compare_kernels: bool) -> None:
+    """The first layer's filters now, a replay of every past epoch, and the named kernels they resemble."""
     if current is None:
         return
+    current_filters = trainer.current_filters()
     st.subheader("The first layer's filters, learning")
     now_column, replay_column = st.columns(2)
     with now_column:
@@ -530,9 +538,27 @@ def filters_panel(trainer: training.Trainer, current: np.ndarray | None) -> None
             + (" (the random start)" if shown == 0 else "")
             + (f" — epoch {epoch} has not happened yet" if shown < epoch else ""),
         )
-    if trainer.filter_history[0].shape[2] == 3:
+    matches = [match for match in filter_match.closest_named_kernels(current_filters) if match is not None]
+    if matches:
+        with st.expander("Which hand-made kernel does each filter look like?", expanded=compare_kernels):
+            st.caption(
+                "Each learned filter beside the named kernel it most resembles (cosine similarity: 1 is "
+                "the same pattern, 0 nothing alike; a minus sign means light and dark swapped)."
+            )
+            st.dataframe(
+                [
+                    {
+                        "filter": m.filter_index + 1,
+                        "looks most like": m.label,
+                        "similarity": round(m.similarity, 2),
+                    }
+                    for m in matches
+                ],
+                hide_index=True,
+            )
+    if current_filters.shape[2] == 3:
         st.image(
-            training_views.channel_mosaic(trainer.current_filters()),
+            training_views.channel_mosaic(current_filters),
             caption="The same colour filters split into their R, G and B slices (one row each).",
         )
 
@@ -653,6 +679,100 @@ def save_section(state: Lab) -> None:
             )
 
 
+def try_input(digit_like: bool) -> np.ndarray | None:
+    """The picture to classify, from the drawing pad, an upload or the camera (RGB or RGBA uint8)."""
+    source = ui.choice("Input", TRY_SOURCES, "draw" if digit_like else "upload", "tryin", widget="radio")
+    if source == "draw":
+        try:
+            from streamlit_drawable_canvas import st_canvas
+
+            drawing = st_canvas(
+                stroke_width=22,
+                stroke_color="#000000",
+                background_color="#FFFFFF",
+                width=CANVAS_SIDE,
+                height=CANVAS_SIDE,
+                drawing_mode="freedraw",
+                return_image_data=True,
+                key="canvas",
+            )
+        except Exception as error:  # a third-party widget must not take the page down
+            st.warning(
+                f"The drawing pad is not available here ({ui.plain(type(error).__name__)}); upload a picture."
+            )
+            return None
+        st.caption("Draw one digit, large, in the middle. Use the pad's bin icon to clear it.")
+        return drawing.image_data
+    if source == "upload":
+        file = st.file_uploader("A picture", type=ui.UPLOAD_TYPES, key="try_upload")
+    else:
+        file = st.camera_input("Take a photo", key="try_camera")
+    if file is None:
+        return None
+    try:
+        return load_image(file.getvalue()).pixels
+    except ImageLoadError as error:
+        st.error(f"That picture cannot be read: {ui.plain(str(error))}")
+        return None
+
+
+def try_section(state: Lab) -> None:
+    """Classify a drawing, an upload or a photo with the trained (or loaded) model."""
+    st.header("6 · Try it")
+    model = state.loaded if state.loaded is not None else state.trainer.model if state.trainer else None
+    if model is None:
+        st.caption("Train or load a model first; then draw a digit or show it a picture here.")
+        return
+    config = model.config
+    names = class_names_for(state, config.num_classes)
+    digit_like = config.input_size == (28, 28) and config.in_channels == 1 and config.num_classes == 10
+    input_column, seen_column, answer_column = st.columns([1.2, 0.8, 1.2])
+    with input_column:
+        picture = try_input(digit_like)
+    if picture is None:
+        return
+    try:
+        prepared = (
+            tryit.prepare_digit(picture)
+            if digit_like
+            else tryit.prepare_image(picture, size=config.input_size, channels=config.in_channels)
+        )
+    except tryit.EmptyDrawingError:
+        with seen_column:
+            st.info("Draw a digit first.")
+        return
+    probabilities = training.class_probabilities(model, prepared[None])[0]  # (K,)
+    with seen_column:
+        st.image(
+            training_views.to_tile(prepared, 168),
+            caption=f"What the model sees: {prepared.shape[0]} × {prepared.shape[1]}"
+            + (", white ink on black like the training digits" if digit_like else ""),
+        )
+    with answer_column:
+        best = int(np.argmax(probabilities))
+        st.markdown(f"The model says **{ui.plain(names[best])}** ({probabilities[best]:.0%} sure).")
+        ui.show_figure(
+            training_views.probabilities_figure(probabilities, names),
+            "try_probabilities",
+            alt=", ".join(f"{name}: {p:.0%}" for name, p in zip(names, probabilities, strict=True)),
+        )
+    if isinstance(model, models.ConvNet):
+        with st.expander("The feature maps of this input", expanded=False):
+            for stage in models.feature_maps(model, prepared[None]):
+                maps = stage.maps[0]  # (H, W, C)
+                st.image(
+                    training_views.map_mosaic(maps, cell=56, columns=16),
+                    caption=f"{stage.name} — {maps.shape[0]} × {maps.shape[1]} × {maps.shape[2]}",
+                )
+
+
+def class_names_for(state: Lab, count: int) -> tuple[str, ...]:
+    """The class names of the run's data when they fit the model, else the class numbers."""
+    if state.trainer is not None and len(state.trainer.validation_set.class_names) == count:
+        return state.trainer.validation_set.class_names
+    return tuple(str(index) for index in range(count))
+
+
 # The page ------------------------------------------------------------------------------------
 
 st.title("Training lab")
@@ -686,3 +806,4 @@ if current.trainer is not None:
 else:
     st.caption("Press Start to train. Nothing is downloaded: everything runs on this server's CPU.")
 save_section(current)
+try_section(current)

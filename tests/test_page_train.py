@@ -213,3 +213,29 @@ def test_a_bad_model_upload_gets_a_message(weights, config, says):
     at.file_uploader(key="load_config").set_value(("m.json", config.encode(), "application/json")).run()
     assert not at.exception
     assert any(says in error.value for error in at.error)
+
+
+def test_edge_filters_are_named_after_the_kernel_they_resemble():
+    at = start(open_app("pages/train.py", **QUICK))
+    labels = "\n".join(e.proto.label for e in at.expander)
+    assert "Which hand-made kernel does each filter look like?" in labels
+    table = next(frame.value for frame in at.dataframe if "looks most like" in frame.value.columns)
+    assert len(table) == 8 and table["similarity"].abs().le(1).all()
+
+
+def test_try_it_classifies_an_upload_and_explains_a_bad_one():
+    at = start(open_app("pages/train.py", tryin="upload", **QUICK))
+    picture = np.full((120, 120, 3), 255, np.uint8)
+    picture[10:110, 55:65] = 0  # one dark vertical stroke
+    at.file_uploader(key="try_upload").set_value(("line.png", encode_png(picture), "image/png")).run()
+    assert not at.exception
+    assert any("The model says" in m.value for m in at.markdown)
+    assert any("What the model sees: 28 × 28" in c for image in at.get("image") for c in image.captions)
+    at.file_uploader(key="try_upload").set_value(("bad.png", b"not a picture", "image/png")).run()
+    assert not at.exception
+    assert any("cannot be read" in error.value for error in at.error)
+
+
+def test_try_it_waits_for_a_model():
+    at = open_app("pages/train.py")
+    assert "Train or load a model first" in page_text(at)

@@ -45,3 +45,28 @@ def test_training_starts_learns_and_pauses(page, app_url):
     assert page.get_by_text(re.compile(r"Paused · epoch")).inner_text() == paused_at
     assert page.get_by_text("Traceback").count() == 0
     screenshot(page, "train-paused")
+
+
+def test_draw_a_digit_and_see_the_answer(page, app_url):
+    page.goto(f"{app_url}/train?epochs=4")
+    wait_for_app(page)
+    page.get_by_role("button", name="Start").click()
+    page.get_by_text("Finished · epoch").wait_for(timeout=60_000)
+    wait_for_app(page)
+    page.get_by_role("heading", name="6 · Try it").scroll_into_view_if_needed()
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    box = canvas.bounding_box()
+    x = box["x"] + box["width"] / 2
+    page.mouse.move(x, box["y"] + box["height"] * 0.15)
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(x, box["y"] + box["height"] * (0.15 + 0.7 * step / 20))
+    page.mouse.up()
+    page.get_by_text("The model says").wait_for(timeout=30_000)
+    assert "The model says 1" in page.get_by_text("The model says").inner_text()
+    page.get_by_text("What the model sees").wait_for(timeout=10_000)
+    assert page.get_by_text("Traceback").count() == 0
+    canvas.scroll_into_view_if_needed()
+    screenshot(page, "train-try-it")
