@@ -239,3 +239,26 @@ def test_try_it_classifies_an_upload_and_explains_a_bad_one():
 def test_try_it_waits_for_a_model():
     at = open_app("pages/train.py")
     assert "Train or load a model first" in page_text(at)
+
+
+def test_a_full_server_makes_the_tab_wait_in_line_then_train():
+    import ui
+
+    slots = ui.trainer_slots()
+    others = [f"other-tab-{index}" for index in range(slots.capacity)]
+    try:
+        for other in others:
+            slots.request(other)
+        at = start(open_app("pages/train.py", **LONG))
+        waiting = "\n".join(i.value for i in at.info)
+        assert "Waiting for a free trainer" in waiting and "number 1 in line" in waiting
+        assert lab(at).trainer.batches_done == 0 and lab(at).running
+        for other in others:
+            slots.release(other)
+        at.run()
+        assert lab(at).trainer.batches_done > 0
+        at.button(key="stop").click().run()
+        assert slots.training_sessions() == 0  # Stop gave the slot back
+    finally:
+        for other in others:
+            slots.release(other)

@@ -61,3 +61,13 @@ def test_many_threads_never_exceed_the_capacity():
     for thread in threads:
         thread.join()
     assert max(seen) <= 3
+
+
+def test_the_cap_comes_from_the_environment(monkeypatch):
+    from explorer.runtime import DEFAULT_TRAINERS, TRAINERS_ENV, max_trainers
+
+    monkeypatch.setenv(TRAINERS_ENV, "5")
+    assert max_trainers() == 5
+    for bad in ("0", "-1", "many", ""):
+        monkeypatch.setenv(TRAINERS_ENV, bad)
+        assert max_trainers() == DEFAULT_TRAINERS
