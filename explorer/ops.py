@@ -473,7 +473,9 @@ def _torch_conv(
     if not symmetric_zeros:
         image = pad(image, pads, pad_mode)
     x = _to_float_tensor(image).permute(2, 0, 1).unsqueeze(0)  # (1, C_in, H, W), channels-last strides
-    w = torch.from_numpy(np.ascontiguousarray(weight, dtype=np.float32)).permute(3, 2, 0, 1)
+    # Transposed in NumPy first: torch 2.13 gives wrong results for some shapes (C_in = 1, an
+    # output one column wide) when a permuted view is made channels-last with .contiguous().
+    w = torch.from_numpy(np.ascontiguousarray(weight.transpose(3, 2, 0, 1), dtype=np.float32))
     w = w.contiguous(memory_format=torch.channels_last)  # (C_out, C_in, kh, kw)
     b = None if bias is None else torch.from_numpy(bias)
     with torch.inference_mode():

@@ -256,6 +256,17 @@ def test_conv2d_matches_torch(kh, kw, c_in, c_out, stride, dilation, padding, mo
     close(ours, reference, scale=100 * np.abs(weight).sum())
 
 
+def test_conv2d_one_column_output_from_one_channel_matches_torch():
+    # Found by the property test above: torch 2.13 once got this wrong through a channels-last weight view.
+    rng = np.random.default_rng(44)
+    image = rng.normal(size=(12, 5, 1)) * 100
+    weight = rng.normal(size=(4, 4, 1, 2))
+    ours = conv2d(image, weight, stride=(1, 2), pad_mode="circular")
+    reference = torch_conv2d(image, weight, None, (1, 2), (0, 0, 0, 0), "circular", (1, 1))
+    assert ours.shape == (9, 1, 2)
+    close(ours, reference, scale=100 * np.abs(weight).sum())
+
+
 def test_conv2d_sums_channels_and_adds_bias():
     image = np.stack([np.full((3, 3), 1.0), np.full((3, 3), 2.0), np.full((3, 3), 3.0)], axis=2)
     weight = np.ones((3, 3, 3, 1))
