@@ -10,12 +10,13 @@ Run ``python -m benchmarks.training``: prints two results and writes
    Target: ours ≥ 70% of the bare loop.
 2. Time to 97%. The digits CNN with the page's default settings, driven refresh by refresh as
    the page drives it: the wall time until validation accuracy first reaches 97% (target ≤ 10 s)
-   and the refreshes per second (target ≥ 2).
+   and the longest time between two redraws (target ≤ 0.5 s: at least twice a second).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import platform
 import statistics
@@ -103,25 +104,25 @@ def time_to_accuracy(data, limit: float = 30.0) -> dict:
     """Drive the default digits run as the page does; when does validation reach 97%?"""
     start = time.perf_counter()
     trainer = Trainer(CNNConfig(), PAGE_SETTINGS, *data)
-    refreshes, reached = 0, None
+    reached, redrawn = None, [start]
     while not trainer.done and time.perf_counter() - start < limit:
         tick = time.perf_counter()
         trainer.run_steps(max_batches=100_000, max_seconds=STEP_SECONDS)
         redraw(trainer)
-        refreshes += 1
+        redrawn.append(time.perf_counter())
         accuracy = trainer.history.val_accuracy
         if reached is None and max(accuracy, default=0.0) >= TARGET_ACCURACY:
             reached = time.perf_counter() - start
         # The page's next refresh comes REFRESH_SECONDS after the last one started.
         time.sleep(max(0.0, REFRESH_SECONDS - (time.perf_counter() - tick)))
-    elapsed = time.perf_counter() - start
+    longest_gap = max(later - earlier for earlier, later in itertools.pairwise(redrawn))
     return {
         "seconds_to_97_percent": None if reached is None else round(reached, 2),
         "best_validation_accuracy": round(max(trainer.history.val_accuracy, default=0.0), 4),
         "epochs": trainer.epoch,
-        "refreshes_per_second": round(refreshes / elapsed, 2),
-        "target": "<= 10 s to 97%, >= 2 refreshes per second",
-        "met": reached is not None and reached <= 10.0 and refreshes / elapsed >= 2,
+        "longest_seconds_between_redraws": round(longest_gap, 3),
+        "target": "<= 10 s to 97%, a redraw at least every 0.5 s",
+        "met": reached is not None and reached <= 10.0 and longest_gap <= 0.5,
     }
 
 
@@ -146,7 +147,8 @@ def main() -> None:
     print(
         f"digits, page defaults: 97% validation accuracy after {accuracy['seconds_to_97_percent']} s "
         f"(best {accuracy['best_validation_accuracy']:.1%} in {accuracy['epochs']} epochs), "
-        f"{accuracy['refreshes_per_second']} refreshes/s (target {accuracy['target']}) "
+        f"longest gap between redraws {accuracy['longest_seconds_between_redraws']} s "
+        f"(target {accuracy['target']}) "
         f"{'met' if accuracy['met'] else 'NOT MET'}"
     )
     RESULTS.parent.mkdir(exist_ok=True)
