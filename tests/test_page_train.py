@@ -9,7 +9,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from explorer.images import encode_png
+from explorer.images import encode_jpeg, encode_png
 from tests.apptest import metric, open_app, page_text
 
 # A small, quick set-up: generated edges, one block, few epochs.
@@ -262,3 +262,21 @@ def test_a_full_server_makes_the_tab_wait_in_line_then_train():
     finally:
         for other in others:
             slots.release(other)
+
+
+def test_changing_a_setting_mid_run_loses_nothing():
+    at = start(open_app("pages/train.py", **LONG))
+    trainer = lab(at).trainer
+    done = trainer.batches_done
+    at.slider(key="dense").set_value(64).run()
+    assert lab(at).trainer is trainer and lab(at).running and trainer.batches_done > done
+    assert "The settings above changed since this run started" in page_text(at)
+
+
+def test_try_it_with_the_camera():
+    at = start(open_app("pages/train.py", tryin="camera", **QUICK))
+    photo = np.full((90, 120, 3), 230, np.uint8)
+    photo[20:70, 40:80] = 20
+    at.camera_input(key="try_camera").set_value(("photo.jpg", encode_jpeg(photo), "image/jpeg")).run()
+    assert not at.exception
+    assert any("The model says" in m.value for m in at.markdown)
