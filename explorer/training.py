@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -284,19 +285,34 @@ class Trainer:
     train_config : TrainConfig
     train, validation : ImageDataset
         Images ``(N, H, W, C)`` sized as ``model_config`` says, with ``num_classes`` classes.
+    initial_state : mapping of str to torch.Tensor, optional
+        Weights to start from instead of the random ones, e.g. a pretrained model's
+        convolution blocks (``"blocks.0.convolution.weight"``, …). It may cover only part of
+        the model: the rest keeps its seeded random start (a new head, for transfer learning).
+    frozen : sequence of str, optional
+        Name prefixes (such as ``"blocks."``) of parameters that are not trained: they are
+        left out of the optimiser and get no gradient. Batch-norm layers whose parameters
+        are all frozen also keep their running statistics, as Keras does for frozen layers.
+    learning_rates : mapping of str to float, optional
+        A learning rate for the parameters whose name starts with each prefix (the first
+        matching prefix wins), e.g. ``{"blocks.": 3e-4}`` to fine-tune a pretrained base
+        gently; the other parameters use ``train_config.learning_rate``.
 
     Raises
     ------
     ValueError
-        When a dataset is empty or does not fit the model.
+        When a dataset is empty or does not fit the model, a tensor of ``initial_state`` is not
+        in the model or has another shape or dtype, a prefix matches no trainable parameter,
+        or a learning rate is negative or not finite (each message names the value).
 
     Notes
     -----
-    The initial weights are ``build_model(model_config, seed)``; each epoch's order is a
-    permutation drawn from a ``torch.Generator`` seeded with ``seed``, dropout draws from its
-    own saved RNG state and augmentation from a NumPy generator seeded with ``seed``, so the
-    global RNG is never touched and the run is the same whichever way ``run_steps`` is chunked.
-    Augmentation changes training batches only; validation always sees the plain images.
+    The initial weights are ``build_model(model_config, seed)`` with ``initial_state`` copied
+    over them; each epoch's order is a permutation drawn from a ``torch.Generator`` seeded
+    with ``seed``, dropout draws from its own saved RNG state and augmentation from a NumPy
+    generator seeded with ``seed``, so the global RNG is never touched and the run is the same
+    whichever way ``run_steps`` is chunked. Augmentation changes training batches only;
+    validation always sees the plain images.
     """
 
     def __init__(
@@ -305,6 +321,10 @@ class Trainer:
         train_config: TrainConfig,
         train: ImageDataset,
         validation: ImageDataset,
+        *,
+        initial_state: Mapping[str, torch.Tensor] | None = None,
+        frozen: Sequence[str] = (),
+        learning_rates: Mapping[str, float] | None = None,
     ) -> None:
         if not isinstance(train_config, TrainConfig):
             raise ValueError(f"train_config must be a TrainConfig, got {type(train_config).__name__}")
@@ -315,6 +335,11 @@ class Trainer:
         self.train_set = train
         self.validation_set = validation
         self.model: Model = build_model(model_config, seed=train_config.seed)
+        if initial_state is not None:
+            _load_partial_state(self.model, initial_state)
+        self.frozen = _freeze(self.model, frozen)
+        self._frozen_norms = _fully_frozen_norms(self.model)
+        self.learning_rates = dict(learning_rates or {})
         self.optimizer = self._make_optimizer()
         self._train_images = to_tensor(train.images, model_config)  # (N, H, W, C)
         self._train_labels = torch.from_numpy(train.labels)  # (N,)
@@ -339,9 +364,18 @@ class Trainer:
 
     def _make_optimizer(self) -> torch.optim.Optimizer:
         rate = float(self.config.learning_rate)
+        if self.frozen or self.learning_rates:
+            parameters = _parameter_groups(self.model, rate, self.learning_rates)
+        else:
+            parameters = self.model.parameters()  # the plain case, exactly as before
         if self.config.optimizer == "sgd":
-            return torch.optim.SGD(self.model.parameters(), lr=rate, momentum=SGD_MOMENTUM)
-        return torch.optim.Adam(self.model.parameters(), lr=rate)
+            return torch.optim.SGD(parameters, lr=rate, momentum=SGD_MOMENTUM)
+        return torch.optim.Adam(parameters, lr=rate)
+
+    @property
+    def trainable_parameters(self) -> int:
+        """Numbers gradient descent changes: every parameter except the frozen ones."""
+        return sum(p.numel() for p in self.model.parameters() if p.requires_grad)
 
     def _filters_now(self) -> list[np.ndarray]:
         """``[first_layer_filters]`` for a CNN (``(kh, kw, C_in, C_out)``), ``[]`` for an MLP."""
@@ -428,6 +462,8 @@ class Trainer:
         if not self.config.augment.is_identity:
             images = torch.from_numpy(augment_batch(images.numpy(), self.config.augment, self._augment_rng))
         self.model.train()
+        for norm in self._frozen_norms:
+            norm.eval()  # a frozen batch norm keeps normalising with its stored statistics
         # Dropout draws from the trainer's own RNG state, restored and saved around each step.
         with torch.random.fork_rng(devices=[]):
             torch.random.set_rng_state(self._dropout_rng_state)
@@ -552,6 +588,71 @@ class Trainer:
         """The model's current weights as safetensors bytes and its config as a JSON string."""
         weights = safetensors.torch.save(_state_copy(self.model))
         return weights, json.dumps(self.model_config.to_json())
+
+
+def _load_partial_state(model: Model, state: Mapping[str, torch.Tensor]) -> None:
+    """Copy ``state``'s tensors over the model's own, checking that each one fits."""
+    own = model.state_dict()
+    for name, tensor in state.items():
+        if name not in own:
+            raise ValueError(f"initial_state holds tensor {name!r}, which this model does not have")
+        want = own[name]
+        if not isinstance(tensor, torch.Tensor) or tensor.shape != want.shape:
+            shape = tuple(tensor.shape) if isinstance(tensor, torch.Tensor) else type(tensor).__name__
+            raise ValueError(
+                f"initial_state tensor {name!r} has shape {shape} but the model needs {tuple(want.shape)}"
+            )
+        if tensor.dtype != want.dtype:
+            raise ValueError(
+                f"initial_state tensor {name!r} has dtype {tensor.dtype} but the model needs {want.dtype}"
+            )
+    with torch.no_grad():
+        for name, tensor in state.items():
+            own[name].copy_(tensor)
+
+
+def _freeze(model: Model, prefixes: Sequence[str]) -> tuple[str, ...]:
+    """Stop gradients for the parameters under each prefix; returns the prefixes as a tuple."""
+    if isinstance(prefixes, str):
+        raise ValueError(f"frozen must be a sequence of name prefixes, got the string {prefixes!r}")
+    prefixes = tuple(prefixes)
+    names = [name for name, _ in model.named_parameters()]
+    for prefix in prefixes:
+        if not isinstance(prefix, str) or not any(name.startswith(prefix) for name in names):
+            raise ValueError(f"frozen prefix {prefix!r} matches no parameter of this model")
+    for name, parameter in model.named_parameters():
+        if name.startswith(prefixes):
+            parameter.requires_grad_(False)
+    return prefixes
+
+
+def _fully_frozen_norms(model: Model) -> list[nn.Module]:
+    """Batch-norm layers with parameters, all of them frozen."""
+    return [
+        module
+        for module in model.modules()
+        if isinstance(module, nn.modules.batchnorm._BatchNorm)
+        and list(module.parameters())
+        and not any(p.requires_grad for p in module.parameters())
+    ]
+
+
+def _parameter_groups(
+    model: Model, default_rate: float, rates: Mapping[str, float]
+) -> list[dict[str, object]]:
+    """Optimiser groups of the trainable parameters, one per learning rate, in model order."""
+    trainable = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
+    if not trainable:
+        raise ValueError("every parameter is frozen: there is nothing to train")
+    for prefix, rate in rates.items():
+        _check_number(f"the learning rate for {prefix!r}", rate, 0.0)
+        if not isinstance(prefix, str) or not any(name.startswith(prefix) for name, _ in trainable):
+            raise ValueError(f"learning-rate prefix {prefix!r} matches no trainable parameter of this model")
+    groups: dict[float, list[torch.nn.Parameter]] = {}
+    for name, parameter in trainable:
+        rate = next((float(r) for prefix, r in rates.items() if name.startswith(prefix)), default_rate)
+        groups.setdefault(rate, []).append(parameter)
+    return [{"params": params, "lr": rate} for rate, params in groups.items()]
 
 
 def _logits(model: Model, images: torch.Tensor) -> torch.Tensor:
