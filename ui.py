@@ -107,6 +107,30 @@ CONCEPT_PAGES: list[PageInfo] = [
         "A small CNN learns its own kernels from examples, live: watch the loss fall, the filters "
         "take shape and the feature maps change; then test it on your own drawing.",
     ),
+    PageInfo(
+        "pages/architecture.py",
+        "From layers to VGG16",
+        ":material/account_tree:",
+        "architecture",
+        "Stack layers and follow every shape, parameter count and multiply–add, up to VGG16's "
+        "138 million parameters; see the last feature maps flattened into the embedding.",
+    ),
+    PageInfo(
+        "pages/batch-norm.py",
+        "Batch normalization",
+        ":material/equalizer:",
+        "batch-norm",
+        "The same CNN trained with and without batch norm, side by side: the loss curves and "
+        "each layer's mean and spread, before and after normalizing.",
+    ),
+    PageInfo(
+        "pages/transfer.py",
+        "Transfer learning",
+        ":material/move_up:",
+        "transfer",
+        "A network pretrained on many generated digits, reused on a handful of real ones: from "
+        "scratch, frozen base with a new head, and full fine-tuning, side by side.",
+    ),
 ]
 
 
