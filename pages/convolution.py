@@ -89,6 +89,9 @@ def layer_controls() -> LayerSettings:
     return LayerSettings(pad_choice, amount, pad_mode, stride, dilation)
 
 
+PNG_SIGNATURE = b"\x89PNG"
+
+
 def show_picture(
     pixels: np.ndarray,
     caption: str,
@@ -106,7 +109,8 @@ def show_picture(
     shrunk = size if max(pixels.shape[:2]) > side else None
     if shrunk and say_shrunk:
         caption += f" Shown at {shrunk[0]} × {shrunk[1]}; the download is full size."
-    st.image(shown, caption=caption)
+    # Naming the format stops st.image from decoding the picture and re-encoding a PNG as JPEG.
+    st.image(shown, caption=caption, output_format="PNG" if shown.startswith(PNG_SIGNATURE) else "JPEG")
     return shrunk
 
 
