@@ -13,14 +13,17 @@ DEFAULT_TRAINERS = 2
 
 
 def default_threads() -> int:
-    """Threads per numeric call: ``$EXPLORER_THREADS``, else 2 (or the core count if lower).
+    """Threads per numeric call: ``$EXPLORER_THREADS``, else the cores shared among the trainers.
 
-    Many students share one server, so one request must not take every core.
+    Many students share one server, so one request must not take every core: with
+    ``max_trainers()`` sessions training at once, each gets ``cores // max_trainers()``
+    threads (1 to 2). More threads than cores makes torch's threads wait on each other,
+    which was several times slower than one thread each when two runs overlapped.
     """
     configured = os.environ.get(THREADS_ENV, "")
     if configured.isdigit() and int(configured) >= 1:
         return int(configured)
-    return max(1, min(2, os.cpu_count() or 1))
+    return max(1, min(2, (os.cpu_count() or 1) // max_trainers()))
 
 
 def configure_threads(threads: int | None = None) -> int:

@@ -71,3 +71,16 @@ def test_the_cap_comes_from_the_environment(monkeypatch):
     for bad in ("0", "-1", "many", ""):
         monkeypatch.setenv(TRAINERS_ENV, bad)
         assert max_trainers() == DEFAULT_TRAINERS
+
+
+def test_threads_share_the_cores_among_the_trainers(monkeypatch):
+    from explorer import runtime
+
+    monkeypatch.delenv(runtime.THREADS_ENV, raising=False)
+    monkeypatch.setattr(runtime.os, "cpu_count", lambda: 2)
+    monkeypatch.setenv(runtime.TRAINERS_ENV, "2")
+    assert runtime.default_threads() == 1
+    monkeypatch.setattr(runtime.os, "cpu_count", lambda: 16)
+    assert runtime.default_threads() == 2
+    monkeypatch.setenv(runtime.THREADS_ENV, "3")
+    assert runtime.default_threads() == 3
