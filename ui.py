@@ -172,6 +172,23 @@ def trainer_slots() -> TrainerSlots:
     return TrainerSlots(max_trainers())
 
 
+def may_train() -> bool:
+    """Ask for one of the server's trainers; while none is free, say where this tab is in line."""
+    status = trainer_slots().request(session_id())
+    if not status.training:
+        st.info(
+            f"Waiting for a free trainer: {status.capacity} tab(s) are training on this server and you "
+            f"are number {status.place_in_line} in line. Training starts by itself when one finishes.",
+            icon=":material/hourglass_top:",
+        )
+    return status.training
+
+
+def release_trainer() -> None:
+    """Give this tab's trainer back (paused, stopped, finished or reset)."""
+    trainer_slots().release(session_id())
+
+
 def session_id() -> str:
     """This browser tab's session, the key under which it waits for a trainer."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx

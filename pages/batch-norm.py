@@ -142,7 +142,7 @@ def stop() -> None:
     state.running = False
     if state.experiment is not None:
         state.experiment.stop()
-    ui.trainer_slots().release(ui.session_id())
+    ui.release_trainer()
 
 
 def reset() -> None:
@@ -182,19 +182,12 @@ def run_controls(recipe: Recipe, train: ImageDataset, validation: ImageDataset) 
 
 def advance(state: BatchNormLab) -> None:
     """One bounded step of every run, if this tab may train now."""
-    slots = ui.trainer_slots()
-    status = slots.request(ui.session_id())
-    if not status.training:
-        st.info(
-            f"Waiting for a free trainer: {status.capacity} tab(s) are training on this server and you "
-            f"are number {status.place_in_line} in line. Training starts by itself when one finishes.",
-            icon=":material/hourglass_top:",
-        )
+    if not ui.may_train():
         return
     state.experiment.run_steps(max_seconds=STEP_SECONDS)
     if state.experiment.done:
         state.running = False
-        slots.release(ui.session_id())
+        ui.release_trainer()
         st.rerun()
 
 

@@ -343,7 +343,7 @@ def start(recipe: Recipe, train: ImageDataset, validation: ImageDataset) -> None
 
 def pause() -> None:
     lab().running = False
-    ui.trainer_slots().release(ui.session_id())
+    ui.release_trainer()
 
 
 def resume() -> None:
@@ -356,7 +356,7 @@ def stop() -> None:
     for trainer in (state.trainer, state.baseline):
         if trainer is not None:
             trainer.stop()
-    ui.trainer_slots().release(ui.session_id())
+    ui.release_trainer()
 
 
 def reset() -> None:
@@ -368,14 +368,7 @@ def reset() -> None:
 
 def advance(state: Lab) -> None:
     """One bounded step of training (if this tab holds a trainer), then the baseline catches up."""
-    slots = ui.trainer_slots()
-    status = slots.request(ui.session_id())
-    if not status.training:
-        st.info(
-            f"Waiting for a free trainer: {status.capacity} tab(s) are training on this server and you "
-            f"are number {status.place_in_line} in line. Training starts by itself when one finishes.",
-            icon=":material/hourglass_top:",
-        )
+    if not ui.may_train():
         return
     trainer = state.trainer
     trainer.run_steps(max_batches=100_000, max_seconds=training_views.STEP_SECONDS)
@@ -388,7 +381,7 @@ def advance(state: Lab) -> None:
             baseline.stop()  # the CNN stopped early: the MLP gets the same number of batches
     if trainer.done:
         state.running = False
-        slots.release(ui.session_id())
+        ui.release_trainer()
         st.rerun()
 
 

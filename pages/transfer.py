@@ -294,7 +294,7 @@ def stop() -> None:
     state.running = False
     if state.comparison is not None:
         state.comparison.stop()
-    ui.trainer_slots().release(ui.session_id())
+    ui.release_trainer()
 
 
 def reset() -> None:
@@ -332,19 +332,12 @@ def run_controls(settings: transfer.TransferSettings, data: tuple[ImageDataset, 
 
 def advance(state: Lab) -> bool:
     """One bounded step of all three runs, if this tab may train now; False while it waits in line."""
-    slots = ui.trainer_slots()
-    status = slots.request(ui.session_id())
-    if not status.training:
-        st.info(
-            f"Waiting for a free trainer: {status.capacity} tab(s) are training on this server and you "
-            f"are number {status.place_in_line} in line. Training starts by itself when one finishes.",
-            icon=":material/hourglass_top:",
-        )
+    if not ui.may_train():
         return False
     state.comparison.step(training_views.STEP_SECONDS)
     if state.comparison.done:
         state.running = False
-        slots.release(ui.session_id())
+        ui.release_trainer()
         st.rerun()
     return True
 
