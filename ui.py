@@ -440,7 +440,7 @@ def image_source_sidebar() -> None:
         chosen = _user_image(photo, "camera", chosen)
 
     height, width = chosen.pixels.shape[:2]
-    st.caption(f"**{chosen.label}** — {width} × {height} pixels. {chosen.description}")
+    st.caption(f"**{plain(chosen.label)}** — {width} × {height} pixels. {chosen.description}")
     st.session_state["current_image"] = chosen
 
 
@@ -453,7 +453,7 @@ def _user_image(file: object | None, slot: str, fallback: CurrentImage) -> Curre
         try:
             loaded: LoadedImage = load_image(file.getvalue())
         except ImageLoadError as error:
-            st.session_state[f"{slot}_error"] = f"{file.name}: {error}"
+            st.session_state[f"{slot}_error"] = f"{plain(file.name)}: {plain(str(error))}"
         else:
             note = "Shrunk to fit 1024 pixels. " if loaded.downscaled else ""
             h, w = loaded.original_size

@@ -32,6 +32,8 @@ from explorer.models import (
     build_model,
     config_from_json,
     first_layer_filters,
+    summary,
+    summary_totals,
     to_tensor,
 )
 
@@ -685,6 +687,9 @@ def class_probabilities(model: Model, images: np.ndarray) -> np.ndarray:
     return torch.softmax(logits, dim=1).numpy()
 
 
+MAX_LOADED_NUMBERS = 50_000_000  # weights and buffers of an uploaded model, 200 MB as float32
+
+
 def load(weights: bytes, config_json: str) -> Model:
     """The model ``Trainer.save`` wrote, rebuilt from its config and weights (never pickle).
 
@@ -712,11 +717,19 @@ def load(weights: bytes, config_json: str) -> Model:
         raise ValueError(f"the model config is not valid JSON: {error}") from None
     if not isinstance(data, dict):
         raise ValueError(f"the model config must be a JSON object, got {type(data).__name__}")
-    model = build_model(config_from_json(data))
+    config = config_from_json(data)
     try:
         tensors = safetensors.torch.load(bytes(weights))
     except (SafetensorError, ValueError, TypeError) as error:
         raise ValueError(f"the weights are not a readable safetensors file: {error}") from None
+    # A config can describe a network of any size; refuse a huge one before building it,
+    # so a few bytes of JSON cannot make the server allocate gigabytes.
+    parameters = summary_totals(summary(config)).total
+    if parameters > MAX_LOADED_NUMBERS:
+        raise ValueError(
+            f"the model config describes {parameters:,} numbers; the limit is {MAX_LOADED_NUMBERS:,}"
+        )
+    model = build_model(config)
     expected = model.state_dict()
     missing = sorted(set(expected) - set(tensors))
     unexpected = sorted(set(tensors) - set(expected))
