@@ -52,6 +52,8 @@ ACTIVATIONS: dict[str, str] = {
 }
 POOLINGS: dict[str, str] = {"max": "max pooling 2×2", "avg": "average pooling 2×2", "none": "no pooling"}
 MAX_DROPOUT = 0.9
+# Larger inputs than this are never trained here; a loaded config asking for more is refused.
+MAX_INPUT_SIDE = 512
 # Pooling is always the notes' 2×2 window with stride 2, which halves each side (rounding down).
 POOL_SIZE = 2
 # The part of a convolution block each stage of ``feature_maps`` is read after.
@@ -93,6 +95,8 @@ def _checked_dropout(value: object) -> float:
 def _check_common(config: CNNConfig | MLPConfig) -> None:
     """Check the fields both configs share, normalising lists and ints as JSON gives them."""
     object.__setattr__(config, "input_size", _whole_tuple("input_size", config.input_size, 1, length=2))
+    if max(config.input_size) > MAX_INPUT_SIDE:
+        raise ValueError(f"input_size sides must be at most {MAX_INPUT_SIDE} pixels, got {config.input_size}")
     _check_whole("in_channels", config.in_channels, 1)
     _check_whole("num_classes", config.num_classes, 2)
     _check_choice("activation", config.activation, ACTIVATIONS)

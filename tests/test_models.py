@@ -280,3 +280,10 @@ def test_first_layer_filters_are_channels_last_and_run_in_the_first_convolution(
     assert filters.shape == (3, 3, 3, 5)
     conv = model.blocks[0].convolution
     np.testing.assert_array_equal(filters[..., 2], conv.weight.detach()[2].permute(1, 2, 0).numpy())
+
+
+def test_an_oversized_input_is_refused():
+    with pytest.raises(ValueError, match="input_size"):
+        CNNConfig(input_size=(100_000, 28))
+    with pytest.raises(ValueError, match="input_size"):
+        MLPConfig(input_size=(28, 513))
