@@ -21,6 +21,7 @@ __all__ = [
     "LiveViews",
     "channel_mosaic",
     "confusion_figure",
+    "curves_description",
     "curves_figure",
     "filter_mosaic",
     "live_views",
@@ -150,6 +151,22 @@ def _panel_title(text: str, x: float) -> dict:
         "showarrow": False,
         "font": {"size": 15},
     }
+
+
+def curves_description(histories: Mapping[str, TrainingHistory]) -> str:
+    """The curves in words, as a chart's text alternative: each model's latest epoch.
+
+    >>> curves_description({"CNN": TrainingHistory([0.5], [0.8], [0.4], [0.9])}).split(": ")[1]
+    'training accuracy 80.0%, validation loss 0.400, validation accuracy 90.0%'
+    """
+    parts = [
+        f"{name or 'model'} after epoch {history.epochs}: training accuracy "
+        f"{history.train_accuracy[-1]:.1%}, validation loss {history.val_loss[-1]:.3f}, "
+        f"validation accuracy {history.val_accuracy[-1]:.1%}"
+        for name, history in histories.items()
+        if history.epochs
+    ]
+    return "Loss and accuracy curves. " + ("; ".join(parts) if parts else "No epoch has finished yet.")
 
 
 def _part_colour(part: str) -> str:

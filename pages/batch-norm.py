@@ -207,16 +207,6 @@ def status_line(state: BatchNormLab) -> None:
     )
 
 
-def curves_alt(histories: dict[str, training.TrainingHistory]) -> str:
-    parts = [
-        f"{name} after epoch {history.epochs}: validation loss {history.val_loss[-1]:.3f}, "
-        f"validation accuracy {history.val_accuracy[-1]:.1%}"
-        for name, history in histories.items()
-        if history.epochs
-    ]
-    return "Loss and accuracy curves. " + ("; ".join(parts) if parts else "No epoch has finished yet.")
-
-
 def live_view() -> None:
     """The part redrawn while training: progress, curves, statistics, the control."""
     state = lab()
@@ -238,7 +228,9 @@ def live_view() -> None:
         )
     for column, (label, history) in zip(metrics[2:], histories.items(), strict=True):
         column.metric(f"Validation loss, {label}", f"{history.val_loss[-1]:.3f}" if history.epochs else "–")
-    ui.show_figure(training_views.curves_figure(histories), "curves", alt=curves_alt(histories))
+    ui.show_figure(
+        training_views.curves_figure(histories), "curves", alt=training_views.curves_description(histories)
+    )
     st.markdown("**Faster training?** " + batchnorm.speed_verdict(with_bn, without))
     st.markdown("**A regularizing effect?** " + batchnorm.regularization_verdict(with_bn, without))
 
@@ -273,7 +265,9 @@ def live_view() -> None:
         return
     control_histories = {"with batch norm": control.with_bn.history, "without": control.without.history}
     ui.show_figure(
-        training_views.curves_figure(control_histories), "control_curves", alt=curves_alt(control_histories)
+        training_views.curves_figure(control_histories),
+        "control_curves",
+        alt=training_views.curves_description(control_histories),
     )
     st.markdown(
         batchnorm.stability_verdict(

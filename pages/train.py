@@ -463,7 +463,7 @@ def live_view() -> None:
     views = training_views.live_views(trainer, index)
     with curves_area:
         curves = views.curves if state.baseline is None else training_views.curves_figure(histories)
-        ui.show_figure(curves, "curves", alt=curves_alt(histories))
+        ui.show_figure(curves, "curves", alt=training_views.curves_description(histories))
         if state.baseline is not None:
             comparison(history, state.baseline.history)
         diagnosis = trainer.diagnosis()
@@ -479,17 +479,6 @@ def live_view() -> None:
     if trainer.events:
         with st.expander("Callback log (as Keras' verbose=1 prints it)"):
             st.code("\n".join(trainer.events[-30:]), language=None)
-
-
-def curves_alt(histories: dict[str, training.TrainingHistory]) -> str:
-    parts = []
-    for name, history in histories.items():
-        if history.epochs:
-            parts.append(
-                f"{name or 'model'} after epoch {history.epochs}: training accuracy "
-                f"{history.train_accuracy[-1]:.1%}, validation accuracy {history.val_accuracy[-1]:.1%}"
-            )
-    return "Loss and accuracy curves. " + ("; ".join(parts) if parts else "No epoch has finished yet.")
 
 
 def comparison(cnn: training.TrainingHistory, mlp: training.TrainingHistory) -> None:

@@ -376,19 +376,10 @@ def live_view() -> None:
             delta=delta,
         )
     histories = comparison.histories()
-    ui.show_figure(training_views.curves_figure(histories), "curves", alt=curves_alt(histories))
-    st.markdown(transfer.verdict(accuracies, settings.per_class))
-
-
-def curves_alt(histories: dict) -> str:
-    parts = [
-        f"{name} after epoch {history.epochs}: validation accuracy {history.val_accuracy[-1]:.1%}"
-        for name, history in histories.items()
-        if history.epochs
-    ]
-    return "Loss and accuracy curves of the three runs. " + (
-        "; ".join(parts) if parts else "No epoch has finished yet."
+    ui.show_figure(
+        training_views.curves_figure(histories), "curves", alt=training_views.curves_description(histories)
     )
+    st.markdown(transfer.verdict(accuracies, settings.per_class))
 
 
 # The page -------------------------------------------------------------------------------------
