@@ -216,6 +216,7 @@ _MARKDOWN_SPECIAL = set("\\`*_{}[]()<>#+-.!|~$:")
 
 def _from_url(key: str, parse: Callable[[str], object], default: object, describe: str) -> None:
     """On a control's first run, take its value from the URL, or note why not."""
+    _remember_url_key(key)
     if key in st.session_state:
         return
     raw = st.query_params.get(key)
@@ -230,6 +231,23 @@ def _from_url(key: str, parse: Callable[[str], object], default: object, describ
                 f"using {plain(str(default))}."
             )
     st.session_state[key] = value
+
+
+URL_KEYS = "_url_keys"  # session_state: page script hash → keys of its URL-synced controls
+
+
+def _remember_url_key(key: str) -> None:
+    """Note that the running page keeps ``key`` in the URL, so "Reset to defaults" can clear it."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    page = context.page_script_hash if context is not None else ""
+    st.session_state.setdefault(URL_KEYS, {}).setdefault(page, set()).add(key)
+
+
+def url_keys(page_script_hash: str) -> set[str]:
+    """The URL-synced control keys a page (and the sidebar beside it) has drawn in this session."""
+    return set(st.session_state.get(URL_KEYS, {}).get(page_script_hash, ()))
 
 
 def _to_url(key: str, value: object, default: object, text: str) -> None:
@@ -398,6 +416,22 @@ def download_png(pixels: np.ndarray, filename: str, key: str, *, label: str = "D
         on_click="ignore",
         icon=":material/download:",
     )
+
+
+def download_code(source: str, filename: str, key: str, *, label: str = "Download code") -> None:
+    """Show a runnable Python snippet (with the copy button) and offer it as a ``.py`` file."""
+    with st.expander("The code for this view", icon=":material/code:"):
+        st.caption("Runs on its own with NumPy, OpenCV and PyTorch; it reproduces what you see here.")
+        st.code(source, language="python")
+        st.download_button(
+            label,
+            data=source,
+            file_name=filename,
+            mime="text/x-python",
+            key=key,
+            on_click="ignore",
+            icon=":material/code:",
+        )
 
 
 # The image every page works on ---------------------------------------------------------

@@ -15,6 +15,14 @@ st.markdown(
     "the link shares exactly what you see."
 )
 
+with st.container(border=True):
+    st.page_link("pages/lesson.py", label="Teaching a class? Follow the lesson", icon=":material/co_present:")
+    st.write(
+        "A guided path through the notes' chapters, from pixels to VGG16 and batch normalization: each "
+        "step opens the right page already set up, with what to say, what to point at and a question "
+        "for the class. Presenter view makes it ready for a projector."
+    )
+
 st.subheader("The pages")
 for page in ui.CONCEPT_PAGES:
     with st.container(border=True):
