@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from explorer import figures, layers, nonlinearity
+from explorer import figures, layers, nonlinearity, snippets
 from explorer.activations import ACTIVATIONS
 
 ui.ensure_routed()
@@ -219,6 +219,19 @@ if hidden == "none":
 st.caption(
     f"{len(comparison.labels)} points, half of each class; accuracy is counted on these same points. "
     "Shaded by each model's probability, boundary in black."
+)
+ui.download_code(
+    snippets.activations(
+        image.pixels,
+        focus=focus,
+        alpha=alpha,
+        upside_down=upside_down,
+        dataset=dataset,
+        hidden=hidden,
+        units=units,
+    ),
+    "activations.py",
+    "act_code",
 )
 
 st.header("In short")

@@ -243,16 +243,7 @@ def code_section(view: arch.ComposedNetwork) -> None:
         "The same layers as a PyTorch module you can copy (button at the top right of the code) and "
         "run. PyTorch puts the channels first: pictures go in as (N, C, H, W)."
     )
-    st.code(view.code, language="python")
-    st.download_button(
-        "Download network.py",
-        data=view.code,
-        file_name="network.py",
-        mime="text/x-python",
-        key="arch_code",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    ui.download_code(view.code, "network.py", "arch_code", label="Download network.py")
 
 
 st.title("From layers to VGG16")

@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 import ui
-from explorer import batchnorm, datasets, models, training, training_views
+from explorer import batchnorm, datasets, models, snippets, training, training_views
 from explorer.datasets import ImageDataset
 
 ui.ensure_routed()
@@ -448,6 +448,11 @@ st.markdown(
 st.header("1 · The experiment")
 current_recipe, train_set, validation_set = experiment_controls()
 network_caption(current_recipe, train_set, validation_set)
+ui.download_code(
+    snippets.batch_norm(current_recipe.model, current_recipe.train, dataset=current_recipe.data),
+    "batch_norm.py",
+    "bn_code",
+)
 run_controls(current_recipe, train_set, validation_set)
 current = lab()
 if current.experiment is not None:

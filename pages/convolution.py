@@ -9,7 +9,7 @@ import streamlit as st
 
 import ui
 from explorer import convolution as conv
-from explorer import figures
+from explorer import figures, snippets
 from explorer.colormaps import diverging_colorscale, symmetric_limit
 from explorer.figures import BOX_COLORS, Box
 from explorer.images import encode_jpeg, encode_png, to_grayscale
@@ -341,6 +341,21 @@ VIEWS = {
 }
 
 
+def code_download(kernel: np.ndarray, settings: LayerSettings, **shown: object) -> None:
+    """The current set-up as a runnable NumPy / PyTorch script."""
+    source = snippets.convolution(
+        image.pixels,
+        kernel,
+        pad_choice=settings.pad_choice,
+        amount=settings.amount,
+        pad_mode=settings.pad_mode,
+        stride=settings.stride,
+        dilation=settings.dilation,
+        **shown,
+    )
+    ui.download_code(source, "convolution.py", "download-code")
+
+
 def rerun_page() -> None:
     """The view or Play changed: a full rerun, so the lab's timer starts or stops."""
     st.rerun()
@@ -443,6 +458,7 @@ def lab() -> None:
                 ui.download_png(
                     output_pixels, f"output-{slug}.png", "download-output", label="Download output PNG"
                 )
+            code_download(kernel, settings, show=show, colour=colour)
 
     elif view == "steps":
         # Step through ------------------------------------------------------------------------
@@ -455,6 +471,8 @@ def lab() -> None:
         )
         playing = ui.toggle("Play: slide the kernel by itself", False, "play", on_change=rerun_page)
         step_through(gray, kernel, settings, playing)
+        if not problem:
+            code_download(kernel, settings)
 
     else:
         # Edge magnitude ----------------------------------------------------------------------
@@ -498,6 +516,7 @@ def lab() -> None:
             st.caption(f"All three {conv.DISPLAY_CHOICES[show].lower()}.{note}")
             row, col, strongest = edges.strongest()
             st.markdown(f"Strongest edge at row {row}, column {col}: **{strongest}**.")
+            code_download(SOBEL_HORIZONTAL.weights, settings, show=show, edges=True)
 
 
 # The lab reruns on its own when a control inside it changes, without the sidebar and

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import ui
-from explorer import figures, kernel_fit
+from explorer import figures, kernel_fit, snippets
 from explorer.colormaps import diverging_image, symmetric_limit
 from explorer.images import enlarge_nearest, to_grayscale
 from explorer.kernels import NAMED_KERNELS
@@ -137,7 +137,9 @@ def fit_view(per_click: int) -> None:
     output_limit = symmetric_limit(fit.target)
     picture_column, target_column, loss_column = st.columns(3)
     with picture_column:
-        st.image(signed_picture(fit.output, output_limit), caption="The learned kernel's output")
+        learned_picture = signed_picture(fit.output, output_limit)
+        st.image(learned_picture, caption="The learned kernel's output")
+        ui.download_png(learned_picture, "learned-output.png", "output_png")
     with target_column:
         st.image(signed_picture(fit.target, output_limit), caption="The target: the hidden kernel's output")
     with loss_column:
@@ -210,3 +212,15 @@ if fit is not None:
     buttons[2].button("Restart", key="restart", icon=":material/restart_alt:", on_click=restart)
     buttons[3].caption(f"Step size {fit.learning_rate:.3g} (= {config.learning_rate_scale:g} / λ_max).")
     st.fragment(fit_view, run_every=PLAY_SECONDS if playing else None)(per_click)
+    ui.download_code(
+        snippets.learn_kernel(
+            image.pixels,
+            config.target_weights,
+            learning_rate_scale=config.learning_rate_scale,
+            seed=config.seed,
+            max_side=config.max_side,
+            highpass_sigma=config.highpass_sigma,
+        ),
+        "learn_kernel.py",
+        "learn_code",
+    )

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from explorer import figures, geometry
+from explorer import figures, geometry, snippets
 from explorer.images import to_grayscale
 from explorer.padding import PAD_MODES, as_padding4, check_pad_fits, pad
 from explorer.pixels import Window, clamp_window
@@ -144,6 +144,11 @@ with output_column:
         )
         st.metric("Output size", f"{sweep.output} × {sweep.output}")
         st.caption("One output cell per window position, numbered like the windows.")
+        ui.download_code(
+            snippets.padding_stride(crop, padding=p, pad_mode=pad_mode, kernel=k, stride=s),
+            "padding_stride.py",
+            "pad_code",
+        )
     else:
         st.error(
             f"The {k} × {k} kernel does not fit in the {sweep.padded} × {sweep.padded} padded input: "

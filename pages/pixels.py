@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from explorer import figures, pixels
+from explorer import figures, pixels, snippets
 from explorer.images import resample
 
 ui.ensure_routed()
@@ -97,6 +97,7 @@ def resolution() -> None:
             "each drawn as a block",
             side=640,
         )
+        ui.download_png(small, f"pixels-{small.shape[1]}x{small.shape[0]}.png", "res_png")
 
 
 @st.fragment
@@ -139,6 +140,21 @@ def flattening() -> None:
         figures.vector_strip(flat.vector, highlight=neighbours),
         "flatten-vector",
         alt=f"The grid laid out as one row of {flat.vector.size} numbers.",
+    )
+    # The zoom's settings as the controls above last set them (that section reruns on its own).
+    state = st.session_state
+    zoom = pixels.clamp_window(
+        (height, width), state.get("row", 0), state.get("col", 0), state.get("window", 12)
+    )
+    ui.download_code(
+        snippets.pixels(
+            image.pixels,
+            channel=state.get("channel", "gray"),
+            window=(zoom.top, zoom.left, zoom.height, zoom.width),
+            flat_side=flat_side,
+        ),
+        "pixels.py",
+        "pixels_code",
     )
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 import ui
-from explorer import geometry, pooling
+from explorer import geometry, pooling, snippets
 from explorer.images import enlarge_nearest, resample, to_grayscale
 from explorer.kernels import NAMED_KERNELS
 from explorer.ops import pool2d, to_display
@@ -160,6 +160,12 @@ if pooled_picture is not None:
     )
     with after:
         ui.download_png(pooled_picture, f"pooled-{mode}-{size}x{size}-s{stride}.png", "pool_png")
+    if pooled_grid is not None:
+        ui.download_code(
+            snippets.pooling(image.pixels, crop, mode=mode, size=size, stride=stride),
+            "pooling.py",
+            "pool_code",
+        )
 
 # Why pool ---------------------------------------------------------------------------------
 st.header("Why pool? Less work for every later layer")

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 import ui
-from explorer import figures, layers, pixels
+from explorer import figures, layers, pixels, snippets
 from explorer.colormaps import diverging_colorscale
 from explorer.images import enlarge_nearest, resample
 from explorer.kernels import kernel_to_text
@@ -351,6 +351,20 @@ if stack is not None:
         "and adds them into one map. Random kernels, fixed."
     )
     show_maps(stack.second_maps, [f"Channel {i + 1} of layer 2" for i in range(second_count)], "layer2")
+    if choice.kernel is not None and result is not None:
+        ui.download_code(
+            snippets.rgb(
+                image.pixels,
+                choice.kernel,
+                bias=choice.bias,
+                first_count=first_count,
+                second_count=second_count,
+                kernel_size=kernel_size,
+                stack_side=STACK_SIDE,
+            ),
+            "rgb.py",
+            "rgb_code",
+        )
 
     wrong = ui.toggle(
         "Try layer-2 kernels with 3 slices, as if the input were still a colour picture", False, "wrong"

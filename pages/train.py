@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 import ui
-from explorer import datasets, filter_match, models, training, training_views, tryit
+from explorer import datasets, filter_match, models, snippets, training, training_views, tryit
 from explorer.augment import (
     MAX_BRIGHTNESS,
     MAX_ROTATION_DEGREES,
@@ -775,6 +775,17 @@ if data is not None:
     train_config = replace(train_config, augment=augmentation)
     if model_config is not None:
         recipe = Recipe(data_key, model_config, train_config, baseline_config)
+        ui.download_code(
+            snippets.train(
+                model_config,
+                train_config,
+                validation=st.session_state.get("val", 0.2),
+                shuffle=st.session_state.get("shuffle", True),
+                dataset=st.session_state.get("data", "digits"),
+            ),
+            "train.py",
+            "train_code",
+        )
         if baseline_config is not None:
             summary_table(baseline_config, "The MLP baseline")
 

@@ -10,7 +10,7 @@ from pandas.io.formats.style import Styler
 from streamlit.delta_generator import DeltaGenerator
 
 import ui
-from explorer import datasets, models, training_views, transfer
+from explorer import datasets, models, snippets, training_views, transfer
 from explorer.datasets import ImageDataset
 from explorer.synthetic_digits import synthetic_digits
 
@@ -420,6 +420,7 @@ st.markdown(
 )
 budget = budget_controls(per_class, seed)
 architecture_table(source.config, budget.base_rate_factor)
+ui.download_code(snippets.transfer(source.config, budget), "transfer.py", "transfer_code")
 run_controls(budget, data)
 current = lab()
 if current.comparison is not None:

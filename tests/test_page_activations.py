@@ -31,7 +31,7 @@ def test_relu_on_the_notes_example_by_default():
     assert "negative becomes zero, positive is left as it is" in text
     # Two curve charts, the 4 × 4 map before and after with its numbers, two decision regions.
     assert len(at.get("plotly_chart")) == 6
-    assert len(at.get("download_button")) == 2
+    assert len(at.get("download_button")) == 2 + 1  # before, after and the code
 
 
 def test_the_4x4_grids_hold_the_notes_numbers_before_and_after():
@@ -114,3 +114,17 @@ def test_bad_link_parameters_fall_back_with_a_note(key, value):
     warnings = "\n".join(w.value for w in at.warning)
     assert f"**{key}**" in warnings and "using" in warnings
     assert "**8 of 16 values (50.0%) were negative**" in page_text(at)
+
+
+def test_the_code_follows_the_controls():
+    at = open_app("pages/activations.py")
+    source = next(code.value for code in at.code if "activation functions" in code.value)
+    assert (
+        "activated = np.maximum(values, 0)  # relu" in source
+        and 'DATASET, UNITS, STEPS = "moons", 16' in source
+    )
+    at.slider(key="units").set_value(4).run()
+    at.radio(key="data").set_value("xor").run()
+    assert not at.exception
+    source = next(code.value for code in at.code if "activation functions" in code.value)
+    assert 'DATASET, UNITS, STEPS = "xor", 4' in source

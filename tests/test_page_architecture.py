@@ -183,3 +183,14 @@ def test_huge_and_too_big_numbers_are_shown_or_refused_in_words():
     assert "dense units must be a whole number from 1 to 100,000, got 123456789" in shown(
         too_big.error[0].value
     )
+
+
+def test_the_code_follows_the_controls():
+    at = open_app("pages/architecture.py")
+    source = next(code.value for code in at.code if "class " in code.value)
+    assert "nn.Conv2d" in source
+    at.selectbox(key="net").set_value("vgg16").run()
+    assert not at.exception
+    source = next(code.value for code in at.code if "class " in code.value)
+    assert source.count("nn.Conv2d") >= 13
+    assert at.get("download_button")[0].proto.id.endswith("-arch_code")

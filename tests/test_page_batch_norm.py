@@ -166,3 +166,14 @@ def test_a_blown_up_model_is_explained_not_a_traceback():
     at.run()
     assert not at.exception
     assert any("no longer finite numbers" in warning.value for warning in at.warning)
+
+
+def test_the_code_follows_the_controls():
+    at = open_app("pages/batch-norm.py")
+    source = next(code.value for code in at.code if "batch normalisation" in code.value)
+    assert 'OPTIMIZER = "sgd"' in source and "BATCH_SIZE, LEARNING_RATE, SEED = 32, 0.01, 0" in source
+    at.slider(key="epochs").set_value(3).run()
+    at.slider(key="seed").set_value(5).run()
+    assert not at.exception
+    source = next(code.value for code in at.code if "batch normalisation" in code.value)
+    assert "else 3  #" in source and "BATCH_SIZE, LEARNING_RATE, SEED = 32, 0.01, 5" in source

@@ -43,7 +43,7 @@ def test_the_notes_example_is_on_screen():
     assert "(6 − 3 + 2·0) / 1 + 1 = 4" in text
     assert [m.value for m in at.metric][:3] == ["−1020", "0", "4 × 4"]
     assert "Output: 4 × 4, min–max to 0..255." in text
-    assert len(at.get("download_button")) == 1
+    assert len(at.get("download_button")) == 2  # the output PNG and the code
     assert len(at.get("plotly_chart")) == 5  # the notes' four grids and the kernel
 
 
@@ -55,7 +55,7 @@ def test_each_view_shows_only_its_part():
     edges = open_convolution(view="edges")
     assert not edges.exception
     assert "√((−1020)² + 0²) = 1020" in page_text(edges)
-    assert len(edges.get("download_button")) == 3
+    assert len(edges.get("download_button")) == 3 + 1  # three PNGs and the code
     assert "**Step 1" not in page_text(edges)
 
 
@@ -231,3 +231,24 @@ def test_a_big_photo_is_shown_shrunk_and_downloaded_full_size():
     at.radio(key="view").set_value("steps").run()
     assert "crop of at most 12 × 12 pixels" in page_text(at)
     assert at.slider(key="crop_row").max == 1024 - 12
+
+
+def snippet(at: AppTest) -> str:
+    """The runnable script in the "code for this view" expander."""
+    return next(code.value for code in at.code if code.value.startswith('"""Convolution Explorer'))
+
+
+def test_the_code_follows_the_controls():
+    at = open_convolution()
+    source = snippet(at)
+    assert "[1, 2, 1]," in source and "[-1, -2, -1]," in source  # the notes' Sobel, written in
+    assert "STRIDE = 1" in source and 'PAD_MODE = "zeros"' in source
+    assert "output height: (6 − 3 + 2·0) / 1 + 1 = 4" in source
+    at.selectbox(key="kernel").set_value("sobel-vertical").run()
+    at.slider(key="stride").set_value(2).run()
+    at.selectbox(key="mode").set_value("reflect").run()
+    assert not at.exception
+    source = snippet(at)
+    assert "[1, 0, -1]," in source and "[2, 0, -2]," in source
+    assert "STRIDE = 2" in source and 'PAD_MODE = "reflect"' in source
+    assert at.get("download_button")[-1].proto.id.endswith("-download-code")

@@ -25,7 +25,7 @@ def test_defaults_show_the_notes_padding_example():
     assert "applies now" in next(m.value for m in at.markdown if "(ii) Padding + kernel" in m.value)
     assert "rounded down" not in text.split("The notes' examples")[0]
     assert len(at.get("plotly_chart")) == 3  # padded grid, output grid, visit counts
-    assert at.get("download_button")[0].proto.id.endswith("-pad_png")
+    assert any(button.proto.id.endswith("-pad_png") for button in at.get("download_button"))
     assert "6 × 6 input padded to 8 × 8 (zeros)" in text
 
 
@@ -129,3 +129,15 @@ def test_a_tiny_upload_still_works():
     assert not at.exception
     assert "Input size n (a square crop of the picture): 2 (the only possible value here)" in page_text(at)
     assert metric(at, "Output size") == "2 × 2"  # 2 × 2 padded by 1, 3 × 3 kernel
+
+
+def test_the_code_follows_the_controls():
+    at = open_padding()
+    source = next(code.value for code in at.code if "padding and strides" in code.value)
+    assert "N, K, P, S = 6, 3, 1, 1" in source and 'PAD_MODE = "zeros"' in source
+    at.slider(key="s").set_value(2).run()
+    at.radio(key="pad_mode").set_value("replicate").run()
+    assert not at.exception
+    source = next(code.value for code in at.code if "padding and strides" in code.value)
+    assert "N, K, P, S = 6, 3, 1, 2" in source and 'PAD_MODE = "replicate"' in source
+    assert "output side: (6 − 3 + 2·1) / 2 + 1 = 3.5 → 3" in source

@@ -102,3 +102,15 @@ def test_camera_photo_becomes_the_picture():
     ).run()
     assert not at.exception
     assert "12 × 16 × 3 = 576 numbers" in page_text(at)
+
+
+def test_the_code_follows_the_controls():
+    at = open_app("pages/pixels.py")
+    source = next(code.value for code in at.code if "images are numbers" in code.value)
+    assert "FLAT_SIDE = 6" in source and "cv2.COLOR_RGB2GRAY)  # 0.299 R" in source
+    at.slider(key="flat").set_value(3).run()
+    at.selectbox(key="channel").set_value("red").run()
+    at.slider(key="flat").set_value(4).run()
+    assert not at.exception
+    source = next(code.value for code in at.code if "images are numbers" in code.value)
+    assert "FLAT_SIDE = 4" in source and "picture[:, :, 0]  # the red channel" in source

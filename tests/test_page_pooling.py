@@ -109,3 +109,15 @@ def test_a_picture_smaller_than_the_window_is_explained():
     assert "The 4 × 4 window does not fit this grid" in errors
     assert "The 4 × 4 window does not fit this picture" in errors
     assert [metric(at, f"{name} average") for name in ("Red", "Green", "Blue")] == ["90.0"] * 3
+
+
+def test_the_code_follows_the_controls():
+    at = open_app("pages/pooling.py")
+    source = next(code.value for code in at.code if "Convolution Explorer — pooling" in code.value)
+    assert 'MODE = "max"' in source and "SIZE, STRIDE = 2, 2" in source
+    at.radio(key="pool").set_value("min").run()
+    at.slider(key="pool_stride").set_value(1).run()
+    assert not at.exception
+    source = next(code.value for code in at.code if "Convolution Explorer — pooling" in code.value)
+    assert 'MODE = "min"' in source and "SIZE, STRIDE = 2, 1" in source
+    assert "-F.max_pool2d(-x, SIZE, STRIDE)" in source

@@ -280,3 +280,17 @@ def test_try_it_with_the_camera():
     at.camera_input(key="try_camera").set_value(("photo.jpg", encode_jpeg(photo), "image/jpeg")).run()
     assert not at.exception
     assert any("The model says" in m.value for m in at.markdown)
+
+
+def test_the_code_follows_the_controls():
+    at = open_app("pages/train.py")
+    source = next(code.value for code in at.code if "training lab" in code.value)
+    assert "FILTERS = (8, 16)" in source and 'OPTIMIZER = "adam"' in source
+    assert "BATCH_SIZE, LEARNING_RATE, SEED = 32, 0.003, 0" in source
+    at.slider(key="blocks").set_value(3).run()
+    at.selectbox(key="opt").set_value("sgd").run()
+    at.selectbox(key="lr").set_value("0.01").run()
+    assert not at.exception
+    source = next(code.value for code in at.code if "training lab" in code.value)
+    assert "FILTERS = (8, 16, 32)" in source and 'OPTIMIZER = "sgd"' in source
+    assert "BATCH_SIZE, LEARNING_RATE, SEED = 32, 0.01, 0" in source

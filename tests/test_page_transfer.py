@@ -67,7 +67,7 @@ def test_defaults_show_the_source_the_target_and_the_table():
     assert "Fine-tuning trains the base at 0.1 × the learning rate" in text
     assert "Press Start" in text
     assert at.button(key="stop").disabled and at.button(key="reset").disabled
-    assert len(at.get("download_button")) == 2
+    assert len(at.get("download_button")) == 2 + 1  # the weights, the config and the code
 
 
 def test_a_quick_comparison_runs_in_steps_and_finishes_with_a_verdict():
@@ -192,3 +192,14 @@ def test_a_missing_source_model_is_explained_not_a_traceback(monkeypatch, tmp_pa
 def test_buttons_exist(key):
     at = open_app("pages/transfer.py", **QUICK)
     assert at.button(key=key) is not None
+
+
+def test_the_code_follows_the_controls():
+    at = open_app("pages/transfer.py")
+    source = next(code.value for code in at.code if "transfer learning" in code.value)
+    assert "PER_CLASS, POOL_PER_CLASS, SPLIT_SEED = 10, 50, 0" in source
+    assert "BASE_RATE_FACTOR = 0.1" in source
+    at.slider(key="per").set_value(3).run()
+    assert not at.exception
+    source = next(code.value for code in at.code if "transfer learning" in code.value)
+    assert "PER_CLASS, POOL_PER_CLASS, SPLIT_SEED = 3, 50, 0" in source

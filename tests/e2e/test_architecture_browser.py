@@ -19,6 +19,7 @@ def test_vgg16_by_deep_link_shows_its_138_million_parameters_and_code(browser, a
     table.get_by_text("212×212, jump 32").first.wait_for(timeout=30_000)
     assert table.get_by_text("102,764,544").count() == 1  # the first dense layer
     tab.locator(".js-plotly-plot").nth(1).wait_for(timeout=30_000)
+    tab.get_by_text("The code for this view").click()  # the exported code sits in an expander
     tab.get_by_text("nn.Linear(25088, 4096)").wait_for(timeout=30_000)
     assert "net=vgg16" in tab.url and "layers=" not in tab.url  # an unedited preset keeps the link short
     assert tab.get_by_text("Traceback").count() == 0

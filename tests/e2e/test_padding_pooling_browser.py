@@ -75,7 +75,7 @@ def test_pooling_page_by_deep_link_shows_pooled_picture_and_savings(page, app_ur
 
     page.get_by_text("Min pooling", exact=True).click()
     page.wait_for_url("**pool=min**", timeout=30_000)
-    page.get_by_text("Min pooling, 3 × 3 window, stride 3").wait_for(timeout=30_000)
+    page.get_by_text("Min pooling, 3 × 3 window, stride 3").first.wait_for(timeout=30_000)
 
 
 def test_pooling_page_tall(browser, app_url):

@@ -29,7 +29,7 @@ def test_home_page_links_to_pixels(page, app_url):
 def test_deep_link_opens_a_photo_window_and_the_controls_update_the_url(page, app_url):
     page.goto(f"{app_url}/pixels?image=china&row=150&col=300&window=10")
     wait_for_app(page)
-    page.get_by_text("rows 150–159, columns 300–309").wait_for(timeout=30_000)
+    page.get_by_text("rows 150–159, columns 300–309").first.wait_for(timeout=30_000)
     page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
     page.get_by_text("position in the vector").wait_for(timeout=30_000)
     assert "row=150" in page.url and "image=china" in page.url
