@@ -21,6 +21,7 @@ page = st.navigation({"Convolution Explorer": [home, lesson_page], "Concepts": c
 # The lesson step is read first: entering a step resets the controls its link sets.
 step_number = classroom.start_run(page.url_path)
 presenter = classroom.presenter_on()
+classroom.base_styles()
 if presenter:
     classroom.presenter_styles()
 

@@ -310,6 +310,17 @@ def presenter_toggle(where: str, on: bool) -> None:
     )
 
 
+def base_styles() -> None:
+    """Styles for every view: captions dark enough to read (Streamlit draws them at 60 %
+    opacity, about 3:1 on white; here about 7:1, above the 4.5:1 that body text needs)."""
+    st.html(
+        """<style>
+[data-testid="stCaptionContainer"], [data-testid="stImageCaption"] {
+  color: rgba(49, 51, 63, 0.85) !important; }
+</style>"""
+    )
+
+
 def presenter_styles() -> None:
     """Projector styles: large type, near-black on white (≥ 7:1), no sidebar."""
     p = PRESENTER
@@ -336,6 +347,9 @@ section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
   background: {p.accent}; border-color: {p.accent}; color: {p.background}; }}
 [data-testid="stMain"] [data-testid="stBaseButton-primary"] p {{ color: {p.background} !important; }}
 .st-key-lesson_bar {{ border: 3px solid {p.accent} !important; }}
+[data-testid="stMain"] [data-testid="stImage"] img {{
+  width: 100% !important; height: auto !important; max-height: 75vh; object-fit: contain;
+  object-position: left top; }}
 .st-key-lesson_bar [data-testid="stProgress"] div[role="progressbar"] div div {{ background: {p.accent}; }}
 </style>"""
     )

@@ -120,9 +120,10 @@ def all_curves_figure(focus: str, alpha: float = 0.01, x_range: float = 6.0) -> 
 def _style_axes(figure: go.Figure, title: str) -> None:
     figure.update_layout(
         title={"text": title, "font": {"size": 20}},
-        height=380,
-        margin={"l": 50, "r": 10, "t": 50, "b": 40},
-        legend={"orientation": "h", "y": -0.18, "font": {"size": 15}},
+        height=420,
+        margin={"l": 50, "r": 10, "t": 50, "b": 90},
+        # Below the x-axis title, not on top of it.
+        legend={"orientation": "h", "y": -0.3, "yanchor": "top", "font": {"size": 15}},
         font={"size": 15},
         plot_bgcolor="white",
     )
