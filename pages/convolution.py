@@ -356,6 +356,34 @@ def code_download(kernel: np.ndarray, settings: LayerSettings, **shown: object) 
     ui.download_code(source, "convolution.py", "download-code")
 
 
+def kernel_grid(kernel: np.ndarray) -> None:
+    """The kernel's weights as a grid with the numbers written in."""
+    st.markdown(f"**Kernel {kernel.shape[0]} × {kernel.shape[1]}**")
+    ui.show_figure(
+        conv.grid_figure(kernel, side_px=240, signed=True, value_format=conv.number_format(kernel)),
+        "kernel-grid",
+        alt=f"The kernel's weights: {kernel_to_text(kernel, row_separator=' / ')}.",
+    )
+    st.caption("Orange weights are positive, purple negative, white 0.")
+
+
+def size_formulas(kernel: np.ndarray, settings: LayerSettings, plan: conv.PaddingPlan) -> None:
+    """The output-size formula with this picture's numbers, for the height and the width."""
+    sizes = conv.output_sizes(
+        (height, width), kernel.shape, plan.pads, stride=settings.stride, dilation=settings.dilation
+    )
+    st.markdown(
+        "**Output size** = (n − k + 2·p) / s + 1, rounded down — n is the picture's side, "
+        "k the kernel's, p the padding and s the stride"
+        + (" (dilation d spreads the kernel over d·(k − 1) + 1 pixels)" if settings.dilation > 1 else "")
+        + "."
+    )
+    for side in sizes:
+        unit = "rows" if side.name == "height" else "columns"
+        result = unit if side.size is not None else f"{unit}: below 1, no room for the kernel"
+        st.markdown(f"#### {side.name.capitalize()}: {side.formula} {result}")
+
+
 def rerun_page() -> None:
     """The view or Play changed: a full rerun, so the lab's timer starts or stops."""
     st.rerun()
@@ -372,34 +400,16 @@ def lab() -> None:
             st.markdown(f"**{NAMED_KERNELS[slug].name}.** {NAMED_KERNELS[slug].meaning}")
         else:
             st.caption("Odd or even sides, square or not, 1 × 1 up to 7 × 7.")
-    with weights:
-        st.markdown(f"**Kernel {kernel.shape[0]} × {kernel.shape[1]}**")
-        ui.show_figure(
-            conv.grid_figure(kernel, side_px=240, signed=True, value_format=conv.number_format(kernel)),
-            "kernel-grid",
-            alt=f"The kernel's weights: {kernel_to_text(kernel, row_separator=' / ')}.",
-        )
-        st.caption("Orange weights are positive, purple negative, white 0.")
+    # The kernel grid and the size formula are drawn last, into places kept for them here,
+    # so the output picture (what a change is for) reaches the screen first.
+    kernel_box = weights.container()
 
     st.subheader("Padding, stride and dilation")
     settings = layer_controls()
     plan = settings.plan(kernel.shape)
     if plan.note:
         st.info(plan.note, icon=":material/info:")
-    sizes = conv.output_sizes(
-        (height, width), kernel.shape, plan.pads, stride=settings.stride, dilation=settings.dilation
-    )
-    with st.container(border=True):
-        st.markdown(
-            "**Output size** = (n − k + 2·p) / s + 1, rounded down — n is the picture's side, "
-            "k the kernel's, p the padding and s the stride"
-            + (" (dilation d spreads the kernel over d·(k − 1) + 1 pixels)" if settings.dilation > 1 else "")
-            + "."
-        )
-        for side in sizes:
-            unit = "rows" if side.name == "height" else "columns"
-            result = unit if side.size is not None else f"{unit}: below 1, no room for the kernel"
-            st.markdown(f"#### {side.name.capitalize()}: {side.formula} {result}")
+    size_box = st.container(border=True)
     problem = settings.problem((height, width), kernel.shape)
 
     # Which part to show ---------------------------------------------------------------------
@@ -438,16 +448,16 @@ def lab() -> None:
             output_pixels = conv.to_pixels(output, show)  # (H', W', 3) uint8
             before, after = st.columns(2)
             out_h, out_w = output.shape[:2]
+            with after:
+                show_picture(
+                    output_pixels, f"Output: {out_w} × {out_h}, {conv.DISPLAY_CHOICES[show].lower()}."
+                )
             with before:
                 seen_as = "" if colour == "rgb" else " in grayscale, as the kernel sees it"
                 show_picture(
                     image.pixels if colour == "rgb" else gray,
                     f"Original{seen_as}: {width} × {height}.",
                     unchanging=True,
-                )
-            with after:
-                show_picture(
-                    output_pixels, f"Output: {out_w} × {out_h}, {conv.DISPLAY_CHOICES[show].lower()}."
                 )
             low, high = conv.value_range(output)
             metrics = st.columns([1, 1, 1, 1.2])
@@ -517,6 +527,11 @@ def lab() -> None:
             row, col, strongest = edges.strongest()
             st.markdown(f"Strongest edge at row {row}, column {col}: **{strongest}**.")
             code_download(SOBEL_HORIZONTAL.weights, settings, show=show, edges=True)
+
+    with kernel_box:
+        kernel_grid(kernel)
+    with size_box:
+        size_formulas(kernel, settings, plan)
 
 
 # The lab reruns on its own when a control inside it changes, without the sidebar and
