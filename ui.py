@@ -24,7 +24,7 @@ from explorer.images import (
     sample_images,
 )
 from explorer.kernels import MAX_KERNEL_SIDE, KernelTextError, kernel_from_text, kernel_to_text
-from explorer.runtime import configure_threads, max_trainers
+from explorer.runtime import configure_threads, max_trainers, start_memory_tidier
 from explorer.slots import TrainerSlots
 
 UPLOAD_LIMIT_MB = 20
@@ -162,7 +162,8 @@ def ensure_routed() -> None:
 
 @st.cache_resource
 def configure_runtime() -> int:
-    """Set torch's and OpenCV's thread counts once per server process."""
+    """Once per server process: torch's and OpenCV's thread counts, and the memory trimmer."""
+    start_memory_tidier()
     return configure_threads()
 
 

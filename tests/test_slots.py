@@ -84,3 +84,35 @@ def test_threads_share_the_cores_among_the_trainers(monkeypatch):
     assert runtime.default_threads() == 2
     monkeypatch.setenv(runtime.THREADS_ENV, "3")
     assert runtime.default_threads() == 3
+
+
+def test_tidy_memory_frees_a_picture_left_in_a_reference_cycle():
+    import gc
+    import weakref
+
+    import numpy as np
+
+    from explorer import runtime
+
+    class Holder:  # like a closed session's page namespace: it refers to itself
+        pass
+
+    holder = Holder()
+    holder.me = holder
+    holder.picture = np.zeros((1024, 1024, 3), np.uint8)
+    alive = weakref.ref(holder)
+    gc.disable()  # so that no automatic collection gets there first
+    try:
+        del holder
+        assert alive() is not None  # reference counting alone cannot free a cycle
+        assert runtime.tidy_memory() >= 0
+        assert alive() is None
+    finally:
+        gc.enable()
+
+
+def test_the_memory_tidier_needs_a_positive_interval():
+    from explorer import runtime
+
+    with pytest.raises(ValueError, match="positive"):
+        runtime.start_memory_tidier(0)
