@@ -704,7 +704,7 @@ async def soak(server: Server, sessions: int, minutes: float, picture: bytes, se
         ("convolution", [("kernel", 1), ("stride", 2), ("pad", 1), ("stride", 1), ("kernel", 0)]),
         ("padding-stride", [("n_pad", 2), ("s", 2), ("k", 5), ("s", 1)]),
         ("pooling", [("size", 3), ("pool", 1), ("size", 2), ("pool", 0)]),
-        ("rgb", [("n1", 6), ("ksize", 5), ("n1", 4)]),
+        ("rgb", [("n1", 6), ("n2", 2), ("n1", 4)]),
         ("activations", [("data", 1), ("data", 0)]),
     ]
 
