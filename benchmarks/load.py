@@ -36,6 +36,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import requests
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -293,16 +294,20 @@ class Student:
             state.trigger_value = True
         if kind != "button":
             self.states[proto.id] = state
+        # What the control showed before (a keyed widget is drawn with its current value).
+        before = list(proto.value) if kind == "slider" else getattr(proto, "default", None)
+        unchanged = before == [float(value)] if kind == "slider" else before == value
+        url_before = parse_qs(self.query_string).get(key)
         run_state = self._state()
         if kind == "button":
             run_state.widget_states.widgets.append(state)
         await self._run(run_state, action)
-        default = proto.default[0] if kind == "slider" else getattr(proto, "default", None)
-        changed = kind in ("slider", "selectbox", "radio") and value != default
-        if changed and f"{key}=" not in self.query_string:
-            self.log.append(
-                Interaction(self.number, action, 0.0, False, f"{key} did not change: {self.query_string}")
-            )
+        # Every control is mirrored in the address: a real change must show there (its value
+        # appears, or it disappears when the control is back at its default).
+        moved = kind in ("slider", "selectbox", "radio") and not unchanged
+        if moved and parse_qs(self.query_string).get(key) == url_before:
+            detail = f"{key} did not change: {self.query_string}"
+            self.log.append(Interaction(self.number, action, 0.0, False, detail))
 
     async def go(self, url_path: str, query: str = "") -> None:
         """Follow a link in the sidebar to another page."""
