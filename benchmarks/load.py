@@ -115,6 +115,7 @@ class Student:
         self.images: list[str] = []
         self.problems: list[str] = []
         self.timers: dict[str, asyncio.Task] = {}
+        self.chosen: dict[str, object] = {}  # option picked per choice control
         self.uploads: dict[str, asyncio.Future] = {}
         self.ws = None
         self.reader: asyncio.Task | None = None
@@ -152,7 +153,12 @@ class Student:
         self.http.close()
 
     def _get(self, path: str) -> bytes:
-        answer = self.http.get(self.base + path, timeout=RUN_TIMEOUT_SECONDS)
+        try:
+            answer = self.http.get(self.base + path, timeout=RUN_TIMEOUT_SECONDS)
+        except requests.ConnectionError:
+            # The server closed an idle keep-alive connection as it was reused; a browser
+            # retries such a GET on a new connection, and so do we (once).
+            answer = self.http.get(self.base + path, timeout=RUN_TIMEOUT_SECONDS)
         if answer.status_code != 200:
             raise LoadError(f"GET {path}: HTTP {answer.status_code}")
         return answer.content
@@ -294,9 +300,11 @@ class Student:
             state.trigger_value = True
         if kind != "button":
             self.states[proto.id] = state
-        # What the control showed before (a keyed widget is drawn with its current value).
-        before = list(proto.value) if kind == "slider" else getattr(proto, "default", None)
-        unchanged = before == [float(value)] if kind == "slider" else before == value
+        # What the control showed before: a slider is drawn with its value; a choice only with
+        # its first default, so this tab remembers what it picked.
+        slider_unchanged = kind == "slider" and list(proto.value) == [float(value)]
+        unchanged = slider_unchanged or (kind != "slider" and self.chosen.get(key) == value)
+        self.chosen[key] = value
         url_before = parse_qs(self.query_string).get(key)
         run_state = self._state()
         if kind == "button":
