@@ -70,6 +70,7 @@ DISCONNECTED_TTL_SECONDS = 20
 # "Idle" is measured this long after the last click: the server tidies memory every 10 s
 # (explorer.runtime.TIDY_SECONDS), so what a finished rerun left behind is gone by then.
 IDLE_SECONDS = 25
+SOAK_WARM_UP_SECONDS = 120
 
 EARLY_FOR_RERUN = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
 WIDGETS = {"slider", "selectbox", "radio", "checkbox", "button", "text_area", "file_uploader"}
@@ -747,11 +748,15 @@ async def soak(server: Server, sessions: int, minutes: float, picture: bytes, se
 
     await asyncio.gather(*(student(n) for n in range(sessions)))
     sampler.cancel()
+    # Memory swings by ±10 % with whatever runs happen to overlap, so both ends are a
+    # minute's median (12 samples): the minute after a 2-minute warm-up, and the last one.
+    # The trend over everything after warm-up says whether it keeps climbing.
     samples = [(t - started, memory) for t, memory, _ in server.samples]
-    warm = [memory for t, memory in samples if t <= 120]
-    after_warm_up = statistics.median(warm[-6:]) if warm else samples[0][1]
-    last_minute = [memory for t, memory in samples if t >= minutes * 60 - 60]
-    final = statistics.median(last_minute) if last_minute else samples[-1][1]
+    warm_up = min(SOAK_WARM_UP_SECONDS, minutes * 60 / 2)
+    after = [(t, memory) for t, memory in samples if t >= warm_up]
+    after_warm_up = statistics.median(memory for t, memory in after if t < warm_up + 60)
+    final = statistics.median(memory for t, memory in after if t >= minutes * 60 - 60)
+    trend = statistics.linear_regression([t / 60 for t, _ in after], [memory for _, memory in after]).slope
     summary = summarize(log)
     summary.update(
         {
@@ -763,6 +768,8 @@ async def soak(server: Server, sessions: int, minutes: float, picture: bytes, se
             "memory_mb_max": round(max(memory for _, memory in samples)),
             "growth_after_warm_up": round(final / after_warm_up - 1, 3),
             "memory_mb_every_minute": [round(memory) for t, memory in samples if int(t) % 60 < 5],
+            "memory_trend_mb_per_minute_after_warm_up": round(trend, 1),
+            "memory_samples_s_mb": [(round(t), round(memory)) for t, memory in samples],
         }
     )
     return summary
@@ -829,11 +836,12 @@ def report(results: dict) -> None:
         for example in result["error_examples"]:
             print("   ", example)
         print(
-            f"memory {result['memory_mb_after_warm_up']} MB after warm-up → "
+            f"memory {result['memory_mb_after_warm_up']} MB in the minute after warm-up → "
             f"{result['memory_mb_last_minute']} MB "
             f"in the last minute: {result['growth_after_warm_up']:+.1%} "
             f"(< {TARGET_SOAK_GROWTH:.0%}: {verdict(result['growth_after_warm_up'] < TARGET_SOAK_GROWTH)}); "
-            f"every minute: {result['memory_mb_every_minute']}"
+            f"every minute: {result['memory_mb_every_minute']}; trend after warm-up "
+            f"{result['memory_trend_mb_per_minute_after_warm_up']:+} MB a minute"
         )
 
 
