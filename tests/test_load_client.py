@@ -6,6 +6,7 @@ pages change.
 """
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from benchmarks import load
 from tests.e2e.server import streamlit_server
@@ -24,8 +25,9 @@ def test_one_student_uploads_and_changes_controls_without_errors(tmp_path):
         await student.close()
         return student
 
-    with streamlit_server(log_path=tmp_path / "server.log") as url:
-        student = asyncio.run(lesson(url))
+    with streamlit_server(log_path=tmp_path / "server.log") as url, ThreadPoolExecutor(1) as thread:
+        # Its own thread and event loop: the browser tests' Playwright may own this thread's loop.
+        student = thread.submit(asyncio.run, lesson(url)).result()
     failures = [entry for entry in student.log if not entry.ok]
     assert not failures, failures
     assert [entry.action for entry in student.log] == [
