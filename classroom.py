@@ -106,14 +106,6 @@ _arrow_keys = st.components.v2.component("explorer.arrow_keys", html="<span></sp
 # Where we are ---------------------------------------------------------------------------
 
 
-def page_hash() -> str:
-    """The running page's script hash, under which ui.py remembers its URL-synced keys."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    context = get_script_run_ctx()
-    return context.page_script_hash if context is not None else ""
-
-
 def _shown(raw: str) -> str:
     return ui.plain(raw if len(raw) <= 40 else raw[:40] + "…")
 
@@ -359,7 +351,7 @@ def hide_other_controls(step: lesson.Step | None) -> None:
     """Presenter view in a lesson: hide the page's URL-synced controls this step does not use."""
     if step is None:
         return
-    hidden = sorted(ui.url_keys(page_hash()) - SIDEBAR_KEYS - set(step.controls))
+    hidden = sorted(ui.url_keys(ui.page_hash()) - SIDEBAR_KEYS - set(step.controls))
     if hidden:
         selectors = ", ".join(f".st-key-{key}" for key in hidden)
         st.html(f"<style>{selectors} {{ display: none !important; }}</style>")
@@ -388,7 +380,7 @@ def page_tools(*, resettable: bool, presenter: bool) -> None:
                 key="page_reset",
                 icon=":material/restart_alt:",
                 on_click=_reset,
-                args=(page_hash(),),
+                args=(ui.page_hash(),),
                 help="Put this page's controls back as they start; the sidebar's picture stays.",
             )
         with switch:

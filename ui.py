@@ -237,13 +237,17 @@ def _from_url(key: str, parse: Callable[[str], object], default: object, describ
 URL_KEYS = "_url_keys"  # session_state: page script hash → keys of its URL-synced controls
 
 
-def _remember_url_key(key: str) -> None:
-    """Note that the running page keeps ``key`` in the URL, so "Reset to defaults" can clear it."""
+def page_hash() -> str:
+    """The running page's script hash, under which its URL-synced keys are remembered."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     context = get_script_run_ctx()
-    page = context.page_script_hash if context is not None else ""
-    st.session_state.setdefault(URL_KEYS, {}).setdefault(page, set()).add(key)
+    return context.page_script_hash if context is not None else ""
+
+
+def _remember_url_key(key: str) -> None:
+    """Note that the running page keeps ``key`` in the URL, so "Reset to defaults" can clear it."""
+    st.session_state.setdefault(URL_KEYS, {}).setdefault(page_hash(), set()).add(key)
 
 
 def url_keys(page_script_hash: str) -> set[str]:
