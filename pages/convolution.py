@@ -13,7 +13,7 @@ from explorer import figures, snippets
 from explorer.colormaps import diverging_colorscale, symmetric_limit
 from explorer.figures import BOX_COLORS, Box
 from explorer.images import encode_jpeg, encode_png, to_grayscale
-from explorer.kernels import NAMED_KERNELS, SOBEL_HORIZONTAL, kernel_to_text
+from explorer.kernels import NAMED_KERNELS, SOBEL_HORIZONTAL, kernel_from_text, kernel_to_text
 from explorer.padding import PAD_MODES
 from explorer.pixels import clamp_window
 
@@ -118,10 +118,13 @@ def framed_picture(pixels: np.ndarray, side: int) -> tuple[bytes, tuple[int, int
     """The fitted, framed picture as file bytes and its (width, height) on screen.
 
     Photos go as JPEG (OpenCV encodes faster than PIL); small pictures blown up into
-    blocks go as PNG, which keeps their sharp edges free of JPEG ripples.
+    blocks of at least 2 × 2 go as PNG, which keeps their sharp edges free of JPEG
+    ripples. A photo-sized result that fits as it is (a 1024-pixel photo at stride 2
+    gives 511) is a photo still: as PNG it would take several times longer to encode
+    and send.
     """
     fitted = conv.framed(ui.fit_for_display(pixels, side))  # (h, w, 3) uint8
-    encode = encode_png if max(pixels.shape[:2]) < side else encode_jpeg
+    encode = encode_png if max(pixels.shape[:2]) * 2 <= side else encode_jpeg
     return encode(fitted), (fitted.shape[1], fitted.shape[0])
 
 
@@ -389,84 +392,177 @@ def rerun_page() -> None:
     st.rerun()
 
 
+@dataclass(frozen=True)
+class OutputView:
+    """Everything the "Original and output" pictures depend on."""
+
+    slug: str
+    kernel: np.ndarray
+    settings: LayerSettings
+    show: str
+    colour: str
+
+    def same_as(self, other: "OutputView") -> bool:
+        mine = (self.slug, self.settings, self.show, self.colour)
+        theirs = (other.slug, other.settings, other.show, other.colour)
+        return mine == theirs and np.array_equal(self.kernel, other.kernel)
+
+
+def peeked_output_view() -> OutputView | None:
+    """The output view the controls already hold, read before they are drawn, or None.
+
+    On a rerun the controls' new values are in the session before the script reaches
+    them, so the pictures (what a change is for) can be worked out and sent first, ahead
+    of some fifty control and text elements. This is only a head start: the controls are
+    still drawn and read as usual, and the pictures are redrawn if they disagree. None
+    whenever the reading is not plain (a first run, another view, a kernel being edited
+    or just switched to Custom, a value out of range).
+    """
+    state = st.session_state
+    try:
+        if state["view"] != "output":
+            return None
+        slug = state["kernel"]
+        if slug == CUSTOM:
+            if state.get("conv_previous_kernel") != CUSTOM:
+                return None
+            kernel = kernel_from_text(state[CUSTOM])
+        else:
+            kernel = np.asarray(NAMED_KERNELS[slug].weights)
+        pad_choice = state["pad"]
+        settings = LayerSettings(
+            pad_choice,
+            int(state["padding"]) if pad_choice == "amount" else 0,
+            state["mode"],
+            int(state["stride"]),
+            int(state["dilation"]),
+        )
+        show = state["show"]
+        colour = state["colour"] if colour_picture else "gray"
+    except (KeyError, ValueError, TypeError):
+        return None
+    if (
+        pad_choice not in conv.PADDING_CHOICES
+        or settings.pad_mode not in PAD_MODES
+        or not 1 <= settings.stride <= 8
+        or not 1 <= settings.dilation <= 4
+        or not 0 <= settings.amount <= 5
+        or show not in conv.DISPLAY_CHOICES
+        or colour not in conv.COLOUR_CHOICES
+    ):
+        return None
+    return OutputView(slug, kernel, settings, show, colour)
+
+
+@dataclass(frozen=True)
+class ShownOutput:
+    """The output as drawn: its raw values and its pixels."""
+
+    values: np.ndarray  # (H', W') or (H', W', 3) float32
+    pixels: np.ndarray  # (H', W', 3) uint8
+
+
+def output_pictures(view: OutputView) -> ShownOutput | None:
+    """Original and output side by side; None (with the reason shown) when the kernel cannot fit."""
+    settings = view.settings
+    problem = settings.problem((height, width), view.kernel.shape)
+    if problem:
+        st.warning(problem, icon=":material/crop_free:")
+        return None
+    plan = settings.plan(view.kernel.shape)
+    output = conv.filter_picture(
+        image.pixels,
+        view.kernel,
+        colour=view.colour,
+        pads=plan.pads,
+        pad_mode=settings.pad_mode,
+        stride=settings.stride,
+        dilation=settings.dilation,
+    )  # (H', W') or (H', W', 3) float32
+    output_pixels = conv.to_pixels(output, view.show)  # (H', W', 3) uint8
+    before, after = st.columns(2)
+    out_h, out_w = output.shape[:2]
+    with after:
+        show_picture(output_pixels, f"Output: {out_w} × {out_h}, {conv.DISPLAY_CHOICES[view.show].lower()}.")
+    with before:
+        seen_as = "" if view.colour == "rgb" else " in grayscale, as the kernel sees it"
+        show_picture(
+            image.pixels if view.colour == "rgb" else gray,
+            f"Original{seen_as}: {width} × {height}.",
+            unchanging=True,
+        )
+    return ShownOutput(output, output_pixels)
+
+
 def lab() -> None:
     """Everything the controls change: a fragment, so a change reruns only this part."""
-    # Try any kernel --------------------------------------------------------------------------
-    st.header("Try any kernel on your picture")
-    pick, weights = st.columns([1.2, 1])
-    with pick:
-        slug, kernel = kernel_controls()
-        if slug != CUSTOM:
-            st.markdown(f"**{NAMED_KERNELS[slug].name}.** {NAMED_KERNELS[slug].meaning}")
-        else:
-            st.caption("Odd or even sides, square or not, 1 × 1 up to 7 × 7.")
-    # The kernel grid and the size formula are drawn last, into places kept for them here,
-    # so the output picture (what a change is for) reaches the screen first.
-    kernel_box = weights.container()
+    # The pictures sit below the controls but are sent first when the controls' values can
+    # be read ahead (see peeked_output_view), so a change shows as soon as it can.
+    controls = st.container()
+    pictures = st.empty()
+    early = peeked_output_view()
+    shown = None
+    if early is not None:
+        with pictures.container():
+            shown = output_pictures(early)
 
-    st.subheader("Padding, stride and dilation")
-    settings = layer_controls()
-    plan = settings.plan(kernel.shape)
-    if plan.note:
-        st.info(plan.note, icon=":material/info:")
-    size_box = st.container(border=True)
-    problem = settings.problem((height, width), kernel.shape)
+    with controls:
+        # Try any kernel ----------------------------------------------------------------------
+        st.header("Try any kernel on your picture")
+        pick, weights = st.columns([1.2, 1])
+        with pick:
+            slug, kernel = kernel_controls()
+            if slug != CUSTOM:
+                st.markdown(f"**{NAMED_KERNELS[slug].name}.** {NAMED_KERNELS[slug].meaning}")
+            else:
+                st.caption("Odd or even sides, square or not, 1 × 1 up to 7 × 7.")
+        # The kernel grid and the size formula are drawn last, into places kept for them here.
+        kernel_box = weights.container()
 
-    # Which part to show ---------------------------------------------------------------------
-    # Only the chosen part is worked out and drawn, so a change of kernel or stride only
-    # waits for what is on screen.
-    view = ui.choice("Show", VIEWS, "output", "view", widget="radio", on_change=rerun_page)
+        st.subheader("Padding, stride and dilation")
+        settings = layer_controls()
+        plan = settings.plan(kernel.shape)
+        if plan.note:
+            st.info(plan.note, icon=":material/info:")
+        size_box = st.container(border=True)
+        problem = settings.problem((height, width), kernel.shape)
+
+        # Which part to show -----------------------------------------------------------------
+        # Only the chosen part is worked out and drawn, so a change of kernel or stride only
+        # waits for what is on screen.
+        view = ui.choice("Show", VIEWS, "output", "view", widget="radio", on_change=rerun_page)
+
+        if view == "output":
+            st.header("Original and output")
+            choices, meaning = st.columns([1.3, 1])
+            with choices:
+                show = display_choice()
+                colour = (
+                    ui.choice("Colour picture", conv.COLOUR_CHOICES, "gray", "colour", widget="radio")
+                    if colour_picture
+                    else "gray"
+                )
+            with meaning:
+                st.caption(f"**{conv.DISPLAY_CHOICES[show]}:** {conv.DISPLAY_MEANINGS[show]}.")
+                if colour == "rgb":
+                    st.caption("Each of red, green and blue is filtered on its own, then put back together.")
 
     if view == "output":
-        # Original and output -----------------------------------------------------------------
-        st.header("Original and output")
-        choices, meaning = st.columns([1.3, 1])
-        with choices:
-            show = display_choice()
-            colour = (
-                ui.choice("Colour picture", conv.COLOUR_CHOICES, "gray", "colour", widget="radio")
-                if colour_picture
-                else "gray"
-            )
-        with meaning:
-            st.caption(f"**{conv.DISPLAY_CHOICES[show]}:** {conv.DISPLAY_MEANINGS[show]}.")
-            if colour == "rgb":
-                st.caption("Each of red, green and blue is filtered on its own, then put back together.")
-
-        if problem:
-            st.warning(problem, icon=":material/crop_free:")
-        else:
-            output = conv.filter_picture(
-                image.pixels,
-                kernel,
-                colour=colour,
-                pads=plan.pads,
-                pad_mode=settings.pad_mode,
-                stride=settings.stride,
-                dilation=settings.dilation,
-            )  # (H', W') or (H', W', 3) float32
-            output_pixels = conv.to_pixels(output, show)  # (H', W', 3) uint8
-            before, after = st.columns(2)
-            out_h, out_w = output.shape[:2]
-            with after:
-                show_picture(
-                    output_pixels, f"Output: {out_w} × {out_h}, {conv.DISPLAY_CHOICES[show].lower()}."
-                )
-            with before:
-                seen_as = "" if colour == "rgb" else " in grayscale, as the kernel sees it"
-                show_picture(
-                    image.pixels if colour == "rgb" else gray,
-                    f"Original{seen_as}: {width} × {height}.",
-                    unchanging=True,
-                )
-            low, high = conv.value_range(output)
+        # Original and output -------------------------------------------------------------------
+        current = OutputView(slug, kernel, settings, show, colour)
+        if early is None or not early.same_as(current):
+            with pictures.container():
+                shown = output_pictures(current)
+        if shown is not None:
+            low, high = conv.value_range(shown.values)
+            out_h, out_w = shown.values.shape[:2]
             metrics = st.columns([1, 1, 1, 1.2])
             metrics[0].metric("Smallest raw value", conv.format_number(low))
             metrics[1].metric("Largest raw value", conv.format_number(high))
             metrics[2].metric("Output size", f"{out_h} × {out_w}")
             with metrics[3]:
                 ui.download_png(
-                    output_pixels, f"output-{slug}.png", "download-output", label="Download output PNG"
+                    shown.pixels, f"output-{slug}.png", "download-output", label="Download output PNG"
                 )
             code_download(kernel, settings, show=show, colour=colour)
 
