@@ -423,9 +423,23 @@ def download_png(pixels: np.ndarray, filename: str, key: str, *, label: str = "D
     )
 
 
+def code_open_key(key: str) -> str:
+    """The session key that holds whether :func:`download_code`'s expander is open."""
+    return f"{key}-open"
+
+
 def download_code(source: str, filename: str, key: str, *, label: str = "Download code") -> None:
-    """Show a runnable Python snippet (with the copy button) and offer it as a ``.py`` file."""
-    with st.expander("The code for this view", icon=":material/code:"):
+    """Show a runnable Python snippet (with the copy button) and offer it as a ``.py`` file.
+
+    The snippet is drawn only while its expander is open: a closed one costs the
+    browser nothing when a control moves (a highlighted script is one of the slower
+    things for it to redraw).
+    """
+    with st.expander(
+        "The code for this view", icon=":material/code:", key=code_open_key(key), on_change="rerun"
+    ) as box:
+        if not box.open:
+            return
         st.caption("Runs on its own with NumPy, OpenCV and PyTorch; it reproduces what you see here.")
         st.code(source, language="python")
         st.download_button(

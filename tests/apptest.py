@@ -1,5 +1,6 @@
 """Shared helpers for the AppTest page tests."""
 
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -30,3 +31,25 @@ def page_text(at: AppTest) -> str:
 def metric(at: AppTest, label: str) -> str:
     """The value shown by the metric with this label."""
     return next(str(m.value) for m in at.metric if m.label == label)
+
+
+_WIDGET_ID = re.compile(r"^\$\$ID-[0-9a-f]+-(?P<key>.+)$")
+
+
+def shown_code(at: AppTest, marker: str) -> str:
+    """The script in "The code for this view" that contains ``marker``.
+
+    The script is drawn only while its expander is open, so the expander is opened
+    (and the page rerun) first, as a reader clicking it would.
+    """
+    closed = [
+        match["key"]
+        for box in at.expander
+        if box.label == "The code for this view" and (match := _WIDGET_ID.match(box.proto.id))
+        if not at.session_state[match["key"]]
+    ]
+    for key in closed:
+        at.session_state[key] = True
+    if closed:
+        at.run()
+    return next(code.value for code in at.code if marker in code.value)

@@ -4,7 +4,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer.activations import ACTIVATIONS
-from tests.apptest import open_app, page_text
+from tests.apptest import open_app, page_text, shown_code
 
 
 def open_activations(**params: str) -> AppTest:
@@ -31,7 +31,7 @@ def test_relu_on_the_notes_example_by_default():
     assert "negative becomes zero, positive is left as it is" in text
     # Two curve charts, the 4 × 4 map before and after with its numbers, two decision regions.
     assert len(at.get("plotly_chart")) == 6
-    assert len(at.get("download_button")) == 2 + 1  # before, after and the code
+    assert len(at.get("download_button")) == 2  # before and after; the code's is in its closed expander
 
 
 def test_the_4x4_grids_hold_the_notes_numbers_before_and_after():
@@ -118,7 +118,7 @@ def test_bad_link_parameters_fall_back_with_a_note(key, value):
 
 def test_the_code_follows_the_controls():
     at = open_app("pages/activations.py")
-    source = next(code.value for code in at.code if "activation functions" in code.value)
+    source = shown_code(at, "activation functions")
     assert (
         "activated = np.maximum(values, 0)  # relu" in source
         and 'DATASET, UNITS, STEPS = "moons", 16' in source
@@ -126,5 +126,5 @@ def test_the_code_follows_the_controls():
     at.slider(key="units").set_value(4).run()
     at.radio(key="data").set_value("xor").run()
     assert not at.exception
-    source = next(code.value for code in at.code if "activation functions" in code.value)
+    source = shown_code(at, "activation functions")
     assert 'DATASET, UNITS, STEPS = "xor", 4' in source

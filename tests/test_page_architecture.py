@@ -5,7 +5,7 @@ import re
 from streamlit.testing.v1 import AppTest
 
 from explorer import architecture as arch
-from tests.apptest import metric, open_app, page_text
+from tests.apptest import metric, open_app, page_text, shown_code
 
 
 def open_architecture(**params: str) -> AppTest:
@@ -46,7 +46,7 @@ def test_defaults_show_the_training_labs_small_cnn():
     assert "**Pooling trains nothing**" in text and "measured, not trained" in text
     assert "Layer 8 (**dense, 32 units**) holds **94%** of the parameters" in text
     assert metric(at, "Embedding length: 7 × 7 × 16") == "784"
-    assert "nn.Linear(784, 32)" in at.code[0].value
+    assert "nn.Linear(784, 32)" in shown_code(at, "class ")
     assert at.get("download_button")[0].proto.id.endswith("-arch_code")
     assert len(at.get("plotly_chart")) == 2
     assert not at.warning and not at.error
@@ -67,7 +67,7 @@ def test_vgg16_deep_link_shows_the_notes_138_357_544_parameters():
     assert "25,088 × 4,096 weights" in text
     assert "224 → 112 → 56 → 28 → 14 → 7" in text and "**138,357,544** parameters" in text
     assert metric(at, "Embedding length: 7 × 7 × 512") == "25,088"
-    assert "138,357,544 trainable parameters" in at.code[0].value
+    assert "138,357,544 trainable parameters" in shown_code(at, "class ")
 
 
 def test_flatten_preset_shows_the_notes_4_by_9_by_5_embedding():
@@ -170,7 +170,7 @@ def test_a_network_without_flatten_or_weights_explains_what_is_missing():
     assert "has no flatten after its feature maps" in at.info[0].value
     assert "nothing to learn yet" in page_text(at)
     assert metric(at, "Output") == "4 × 4 × 1"
-    assert "return self.features(x)  # (N, 1, 4, 4)" in at.code[0].value
+    assert "return self.features(x)  # (N, 1, 4, 4)" in shown_code(at, "class ")
 
 
 def test_huge_and_too_big_numbers_are_shown_or_refused_in_words():
@@ -187,10 +187,10 @@ def test_huge_and_too_big_numbers_are_shown_or_refused_in_words():
 
 def test_the_code_follows_the_controls():
     at = open_app("pages/architecture.py")
-    source = next(code.value for code in at.code if "class " in code.value)
+    source = shown_code(at, "class ")
     assert "nn.Conv2d" in source
     at.selectbox(key="net").set_value("vgg16").run()
     assert not at.exception
-    source = next(code.value for code in at.code if "class " in code.value)
+    source = shown_code(at, "class ")
     assert source.count("nn.Conv2d") >= 13
     assert at.get("download_button")[0].proto.id.endswith("-arch_code")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.apptest import metric, open_app, page_text
+from tests.apptest import metric, open_app, page_text, shown_code
 
 # Generated edges (640 training pictures), ten batches an epoch.
 QUICK = {"data": "edges", "batch": "64", "epochs": "2"}
@@ -170,10 +170,10 @@ def test_a_blown_up_model_is_explained_not_a_traceback():
 
 def test_the_code_follows_the_controls():
     at = open_app("pages/batch-norm.py")
-    source = next(code.value for code in at.code if "batch normalisation" in code.value)
+    source = shown_code(at, "batch normalisation")
     assert 'OPTIMIZER = "sgd"' in source and "BATCH_SIZE, LEARNING_RATE, SEED = 32, 0.01, 0" in source
     at.slider(key="epochs").set_value(3).run()
     at.slider(key="seed").set_value(5).run()
     assert not at.exception
-    source = next(code.value for code in at.code if "batch normalisation" in code.value)
+    source = shown_code(at, "batch normalisation")
     assert "else 3  #" in source and "BATCH_SIZE, LEARNING_RATE, SEED = 32, 0.01, 5" in source

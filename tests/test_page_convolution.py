@@ -6,7 +6,7 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from explorer.images import encode_png
-from tests.apptest import open_app, page_text
+from tests.apptest import metric, open_app, page_text, shown_code
 
 NOTES_FIRST_WINDOW = "0×(+1) + 0×(+2) + 0×(+1) + 0×(0) + 0×(0) + 0×(0) + 0×(−1) + 0×(−2) + 0×(−1) = 0"
 
@@ -43,7 +43,7 @@ def test_the_notes_example_is_on_screen():
     assert "(6 − 3 + 2·0) / 1 + 1 = 4" in text
     assert [m.value for m in at.metric][:3] == ["−1020", "0", "4 × 4"]
     assert "Output: 4 × 4, min–max to 0..255." in text
-    assert len(at.get("download_button")) == 2  # the output PNG and the code
+    assert len(at.get("download_button")) == 1  # the output PNG; the code's is in its closed expander
     assert len(at.get("plotly_chart")) == 5  # the notes' four grids and the kernel
 
 
@@ -55,7 +55,7 @@ def test_each_view_shows_only_its_part():
     edges = open_convolution(view="edges")
     assert not edges.exception
     assert "√((−1020)² + 0²) = 1020" in page_text(edges)
-    assert len(edges.get("download_button")) == 3 + 1  # three PNGs and the code
+    assert len(edges.get("download_button")) == 3  # three PNGs; the code's is in its closed expander
     assert "**Step 1" not in page_text(edges)
 
 
@@ -235,7 +235,7 @@ def test_a_big_photo_is_shown_shrunk_and_downloaded_full_size():
 
 def snippet(at: AppTest) -> str:
     """The runnable script in the "code for this view" expander."""
-    return next(code.value for code in at.code if code.value.startswith('"""Convolution Explorer'))
+    return shown_code(at, '"""Convolution Explorer')
 
 
 def test_the_code_follows_the_controls():
@@ -252,3 +252,15 @@ def test_the_code_follows_the_controls():
     assert "[1, 0, -1]," in source and "[2, 0, -2]," in source
     assert "STRIDE = 2" in source and 'PAD_MODE = "reflect"' in source
     assert at.get("download_button")[-1].proto.id.endswith("-download-code")
+
+
+def test_a_change_draws_the_output_once_and_for_the_new_settings():
+    # After a change the pictures are worked out from the controls' values before the
+    # controls are drawn; the page must still show one output, for the new values.
+    at = open_convolution()
+    at.slider(key="stride").set_value(2).run()
+    at.radio(key="show").set_value("abs").run()
+    assert not at.exception
+    outputs = [c for image in at.get("image") for c in image.captions if c.startswith("Output:")]
+    assert outputs == ["Output: 2 × 2, absolute value."]
+    assert metric(at, "Output size") == "2 × 2"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.apptest import open_app, page_text
+from tests.apptest import open_app, page_text, shown_code
 
 
 def fit(at):
@@ -78,11 +78,11 @@ def test_hiding_the_kernel_and_bad_links():
 
 def test_the_code_follows_the_controls():
     at = open_app("pages/learn-kernel.py")
-    source = next(code.value for code in at.code if "learn a kernel" in code.value)
+    source = shown_code(at, "learn a kernel")
     assert "RATE_SCALE, SEED, MAX_SIDE, SIGMA = 1, 0, 64, 2" in source
     assert "[1, 2, 1]," in source
     at.slider(key="rate").set_value(1.5).run()
     at.slider(key="seed").set_value(7).run()
     assert not at.exception
-    source = next(code.value for code in at.code if "learn a kernel" in code.value)
+    source = shown_code(at, "learn a kernel")
     assert "RATE_SCALE, SEED, MAX_SIDE, SIGMA = 1.5, 7, 64, 2" in source

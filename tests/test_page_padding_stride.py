@@ -5,7 +5,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer.images import encode_png
-from tests.apptest import metric, open_app, page_text
+from tests.apptest import metric, open_app, page_text, shown_code
 
 PAGE = "pages/padding-stride.py"
 
@@ -133,11 +133,11 @@ def test_a_tiny_upload_still_works():
 
 def test_the_code_follows_the_controls():
     at = open_padding()
-    source = next(code.value for code in at.code if "padding and strides" in code.value)
+    source = shown_code(at, "padding and strides")
     assert "N, K, P, S = 6, 3, 1, 1" in source and 'PAD_MODE = "zeros"' in source
     at.slider(key="s").set_value(2).run()
     at.radio(key="pad_mode").set_value("replicate").run()
     assert not at.exception
-    source = next(code.value for code in at.code if "padding and strides" in code.value)
+    source = shown_code(at, "padding and strides")
     assert "N, K, P, S = 6, 3, 1, 2" in source and 'PAD_MODE = "replicate"' in source
     assert "output side: (6 − 3 + 2·1) / 2 + 1 = 3.5 → 3" in source

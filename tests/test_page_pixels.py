@@ -5,7 +5,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer.images import encode_jpeg, encode_png, sample_images
-from tests.apptest import open_app, page_text
+from tests.apptest import open_app, page_text, shown_code
 
 SAMPLES = list(sample_images())
 
@@ -106,11 +106,11 @@ def test_camera_photo_becomes_the_picture():
 
 def test_the_code_follows_the_controls():
     at = open_app("pages/pixels.py")
-    source = next(code.value for code in at.code if "images are numbers" in code.value)
+    source = shown_code(at, "images are numbers")
     assert "FLAT_SIDE = 6" in source and "cv2.COLOR_RGB2GRAY)  # 0.299 R" in source
     at.slider(key="flat").set_value(3).run()
     at.selectbox(key="channel").set_value("red").run()
     at.slider(key="flat").set_value(4).run()
     assert not at.exception
-    source = next(code.value for code in at.code if "images are numbers" in code.value)
+    source = shown_code(at, "images are numbers")
     assert "FLAT_SIDE = 4" in source and "picture[:, :, 0]  # the red channel" in source

@@ -5,7 +5,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer.images import encode_png
-from tests.apptest import metric, open_app, page_text
+from tests.apptest import metric, open_app, page_text, shown_code
 
 
 def open_pooling(**params: str) -> AppTest:
@@ -113,11 +113,11 @@ def test_a_picture_smaller_than_the_window_is_explained():
 
 def test_the_code_follows_the_controls():
     at = open_app("pages/pooling.py")
-    source = next(code.value for code in at.code if "Convolution Explorer — pooling" in code.value)
+    source = shown_code(at, "Convolution Explorer — pooling")
     assert 'MODE = "max"' in source and "SIZE, STRIDE = 2, 2" in source
     at.radio(key="pool").set_value("min").run()
     at.slider(key="pool_stride").set_value(1).run()
     assert not at.exception
-    source = next(code.value for code in at.code if "Convolution Explorer — pooling" in code.value)
+    source = shown_code(at, "Convolution Explorer — pooling")
     assert 'MODE = "min"' in source and "SIZE, STRIDE = 2, 1" in source
     assert "-F.max_pool2d(-x, SIZE, STRIDE)" in source

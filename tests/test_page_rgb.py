@@ -3,7 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import open_app, page_text
+from tests.apptest import open_app, page_text, shown_code
 
 NOTES_TRACE = "6 × 6 × 3 → [4 kernels of 3 × 3 × 3] → 4 × 4 × 4 → [3 kernels of 3 × 3 × 4] → 2 × 2 × 3"
 
@@ -33,7 +33,7 @@ def test_the_notes_example_is_on_screen_by_default():
     # R, G, B and the picture as images; the 4 × 4 results as grids with their numbers.
     assert len(at.get("image")) == 4
     assert len(at.get("plotly_chart")) == 5 + 6 + 4 + 3
-    assert len(at.get("download_button")) == 5 + 4 + 3 + 1  # the maps' PNGs and the code
+    assert len(at.get("download_button")) == 5 + 4 + 3  # the maps' PNGs; the code's is in its closed expander
     assert at.text_area(key="k_r").value == "1 2 1\n0 0 0\n-1 -2 -1"
 
 
@@ -158,10 +158,10 @@ def test_bad_link_parameters_fall_back_with_a_note(key, value):
 
 def test_the_code_follows_the_controls():
     at = open_app("pages/rgb.py")
-    source = next(code.value for code in at.code if "colour images" in code.value)
+    source = shown_code(at, "colour images")
     assert "BIAS = 0" in source and "K, FIRST, SECOND = 3, 4, 3" in source
     at.slider(key="bias").set_value(7).run()
     at.slider(key="n1").set_value(2).run()
     assert not at.exception
-    source = next(code.value for code in at.code if "colour images" in code.value)
+    source = shown_code(at, "colour images")
     assert "BIAS = 7" in source and "K, FIRST, SECOND = 3, 2, 3" in source

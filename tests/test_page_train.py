@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from explorer.images import encode_jpeg, encode_png
-from tests.apptest import metric, open_app, page_text
+from tests.apptest import metric, open_app, page_text, shown_code
 
 # A small, quick set-up: generated edges, one block, few epochs.
 QUICK = {"data": "edges", "blocks": "1", "epochs": "3", "batch": "64"}
@@ -284,13 +284,13 @@ def test_try_it_with_the_camera():
 
 def test_the_code_follows_the_controls():
     at = open_app("pages/train.py")
-    source = next(code.value for code in at.code if "training lab" in code.value)
+    source = shown_code(at, "training lab")
     assert "FILTERS = (8, 16)" in source and 'OPTIMIZER = "adam"' in source
     assert "BATCH_SIZE, LEARNING_RATE, SEED = 32, 0.003, 0" in source
     at.slider(key="blocks").set_value(3).run()
     at.selectbox(key="opt").set_value("sgd").run()
     at.selectbox(key="lr").set_value("0.01").run()
     assert not at.exception
-    source = next(code.value for code in at.code if "training lab" in code.value)
+    source = shown_code(at, "training lab")
     assert "FILTERS = (8, 16, 32)" in source and 'OPTIMIZER = "sgd"' in source
     assert "BATCH_SIZE, LEARNING_RATE, SEED = 32, 0.01, 0" in source

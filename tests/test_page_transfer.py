@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from explorer.transfer import load_source
-from tests.apptest import metric, open_app, page_text
+from tests.apptest import metric, open_app, page_text, shown_code
 
 # Small and quick: two pictures per digit, few epochs, big batches.
 QUICK = {"per": "2", "epochs": "5", "batch": "64"}
@@ -67,7 +67,7 @@ def test_defaults_show_the_source_the_target_and_the_table():
     assert "Fine-tuning trains the base at 0.1 × the learning rate" in text
     assert "Press Start" in text
     assert at.button(key="stop").disabled and at.button(key="reset").disabled
-    assert len(at.get("download_button")) == 2 + 1  # the weights, the config and the code
+    assert len(at.get("download_button")) == 2  # weights and config (the code's: in its expander)
 
 
 def test_a_quick_comparison_runs_in_steps_and_finishes_with_a_verdict():
@@ -196,10 +196,10 @@ def test_buttons_exist(key):
 
 def test_the_code_follows_the_controls():
     at = open_app("pages/transfer.py")
-    source = next(code.value for code in at.code if "transfer learning" in code.value)
+    source = shown_code(at, "transfer learning")
     assert "PER_CLASS, POOL_PER_CLASS, SPLIT_SEED = 10, 50, 0" in source
     assert "BASE_RATE_FACTOR = 0.1" in source
     at.slider(key="per").set_value(3).run()
     assert not at.exception
-    source = next(code.value for code in at.code if "transfer learning" in code.value)
+    source = shown_code(at, "transfer learning")
     assert "PER_CLASS, POOL_PER_CLASS, SPLIT_SEED = 3, 50, 0" in source
