@@ -13,7 +13,7 @@ from explorer import figures, snippets
 from explorer.colormaps import diverging_colorscale, symmetric_limit
 from explorer.figures import BOX_COLORS, Box
 from explorer.images import encode_jpeg, encode_png, to_grayscale
-from explorer.kernels import NAMED_KERNELS, SOBEL_HORIZONTAL, kernel_from_text, kernel_to_text
+from explorer.kernels import NAMED_KERNELS, SOBEL_HORIZONTAL, kernel_to_text
 from explorer.padding import PAD_MODES
 from explorer.pixels import clamp_window
 
@@ -408,27 +408,19 @@ class OutputView:
         return mine == theirs and np.array_equal(self.kernel, other.kernel)
 
 
-def peeked_output_view() -> OutputView | None:
-    """The output view the controls already hold, read before they are drawn, or None.
+def peeked_output_view(slug: str, kernel: np.ndarray) -> OutputView | None:
+    """The output view the lab's controls already hold, read before they are drawn, or None.
 
     On a rerun the controls' new values are in the session before the script reaches
     them, so the pictures (what a change is for) can be worked out and sent first, ahead
-    of some fifty control and text elements. This is only a head start: the controls are
+    of some forty control and text elements. This is only a head start: the controls are
     still drawn and read as usual, and the pictures are redrawn if they disagree. None
-    whenever the reading is not plain (a first run, another view, a kernel being edited
-    or just switched to Custom, a value out of range).
+    whenever the reading is not plain (a first run, another view, a value out of range).
     """
     state = st.session_state
     try:
         if state["view"] != "output":
             return None
-        slug = state["kernel"]
-        if slug == CUSTOM:
-            if state.get("conv_previous_kernel") != CUSTOM:
-                return None
-            kernel = kernel_from_text(state[CUSTOM])
-        else:
-            kernel = np.asarray(NAMED_KERNELS[slug].weights)
         pad_choice = state["pad"]
         settings = LayerSettings(
             pad_choice,
@@ -494,31 +486,22 @@ def output_pictures(view: OutputView) -> ShownOutput | None:
     return ShownOutput(output, output_pixels)
 
 
-def lab() -> None:
-    """Everything the controls change: a fragment, so a change reruns only this part."""
+def lab(slug: str, kernel: np.ndarray) -> None:
+    """Everything the layer controls change: a fragment, so a change reruns only this part.
+
+    The kernel comes from the picker above it; picking another reruns the whole page.
+    """
     # The pictures sit below the controls but are sent first when the controls' values can
     # be read ahead (see peeked_output_view), so a change shows as soon as it can.
     controls = st.container()
     pictures = st.empty()
-    early = peeked_output_view()
+    early = peeked_output_view(slug, kernel)
     shown = None
     if early is not None:
         with pictures.container():
             shown = output_pictures(early)
 
     with controls:
-        # Try any kernel ----------------------------------------------------------------------
-        st.header("Try any kernel on your picture")
-        pick, weights = st.columns([1.2, 1])
-        with pick:
-            slug, kernel = kernel_controls()
-            if slug != CUSTOM:
-                st.markdown(f"**{NAMED_KERNELS[slug].name}.** {NAMED_KERNELS[slug].meaning}")
-            else:
-                st.caption("Odd or even sides, square or not, 1 × 1 up to 7 × 7.")
-        # The kernel grid and the size formula are drawn last, into places kept for them here.
-        kernel_box = weights.container()
-
         st.subheader("Padding, stride and dilation")
         settings = layer_controls()
         plan = settings.plan(kernel.shape)
@@ -624,16 +607,27 @@ def lab() -> None:
             st.markdown(f"Strongest edge at row {row}, column {col}: **{strongest}**.")
             code_download(SOBEL_HORIZONTAL.weights, settings, show=show, edges=True)
 
-    with kernel_box:
-        kernel_grid(kernel)
     with size_box:
         size_formulas(kernel, settings, plan)
 
 
-# The lab reruns on its own when a control inside it changes, without the sidebar and
-# the notes' example above; while Play is on in the step-through it also reruns on a timer.
+# Try any kernel --------------------------------------------------------------------------
+st.header("Try any kernel on your picture")
+pick, weights = st.columns([1.2, 1])
+with pick:
+    kernel_slug, kernel_weights = kernel_controls()
+    if kernel_slug != CUSTOM:
+        st.markdown(f"**{NAMED_KERNELS[kernel_slug].name}.** {NAMED_KERNELS[kernel_slug].meaning}")
+    else:
+        st.caption("Odd or even sides, square or not, 1 × 1 up to 7 × 7.")
+with weights:
+    kernel_grid(kernel_weights)
+
+# The lab reruns on its own when a control inside it changes, without the sidebar, the
+# notes' example and the kernel above; while Play is on in the step-through it also reruns
+# on a timer. A fragment rerun reuses the kernel it was last given.
 playing_now = st.session_state.get("view") == "steps" and st.session_state.get("play") is True
-st.fragment(lab, run_every=STEP_SECONDS if playing_now else None)()
+st.fragment(lab, run_every=STEP_SECONDS if playing_now else None)(kernel_slug, kernel_weights)
 
 # Why edges -------------------------------------------------------------------------------
 st.header("Why start with edges?")
