@@ -24,6 +24,7 @@ TRIO_SIDE = 420  # the three edge pictures side by side
 CROP_SIDE = 12  # the step-through works on at most this many pixels a side
 STEP_SECONDS = 0.8  # one output cell per tick while playing
 CUSTOM = "custom"
+MAX_PADDING, MAX_STRIDE, MAX_DILATION = 5, 8, 4  # the layer sliders' upper ends
 
 
 @dataclass(frozen=True)
@@ -75,16 +76,25 @@ def layer_controls() -> LayerSettings:
         pad_choice = ui.choice(
             "Padding", conv.PADDING_CHOICES, "valid", "pad", widget="radio", horizontal=False
         )
-        amount = ui.slider("Cells added on each side", 0, 5, 1, "padding") if pad_choice == "amount" else 0
+        amount = 0
+        if pad_choice == "amount":
+            amount = ui.slider("Cells added on each side", 0, MAX_PADDING, 1, "padding")
     with columns[1]:
         modes = {mode: mode for mode in PAD_MODES}
         pad_mode = ui.choice("Padding mode (how the border is filled)", modes, "zeros", "mode")
         st.caption(PAD_MODES[pad_mode].capitalize() + ".")
     with columns[2]:
-        stride = ui.slider("Stride", 1, 8, 1, "stride", help="How many pixels the kernel jumps each move.")
+        stride = ui.slider(
+            "Stride", 1, MAX_STRIDE, 1, "stride", help="How many pixels the kernel jumps each move."
+        )
     with columns[3]:
         dilation = ui.slider(
-            "Dilation", 1, 4, 1, "dilation", help="Spacing between the kernel's weights (1 = side by side)."
+            "Dilation",
+            1,
+            MAX_DILATION,
+            1,
+            "dilation",
+            help="Spacing between the kernel's weights (1 = side by side).",
         )
     return LayerSettings(pad_choice, amount, pad_mode, stride, dilation)
 
@@ -436,9 +446,9 @@ def peeked_output_view(slug: str, kernel: np.ndarray) -> OutputView | None:
     if (
         pad_choice not in conv.PADDING_CHOICES
         or settings.pad_mode not in PAD_MODES
-        or not 1 <= settings.stride <= 8
-        or not 1 <= settings.dilation <= 4
-        or not 0 <= settings.amount <= 5
+        or not 1 <= settings.stride <= MAX_STRIDE
+        or not 1 <= settings.dilation <= MAX_DILATION
+        or not 0 <= settings.amount <= MAX_PADDING
         or show not in conv.DISPLAY_CHOICES
         or colour not in conv.COLOUR_CHOICES
     ):
