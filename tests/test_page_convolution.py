@@ -5,6 +5,7 @@ import time
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from explorer import convolution as conv
 from explorer.images import encode_png
 from tests.apptest import metric, open_app, page_text, shown_code
 
@@ -254,13 +255,21 @@ def test_the_code_follows_the_controls():
     assert at.get("download_button")[-1].proto.id.endswith("-download-code")
 
 
-def test_a_change_draws_the_output_once_and_for_the_new_settings():
+def test_a_change_draws_the_output_once_and_for_the_new_settings(monkeypatch):
     # After a change the pictures are worked out from the controls' values before the
-    # controls are drawn; the page must still show one output, for the new values.
-    at = open_convolution()
+    # controls are drawn; the page must still show one output, for the new values, and
+    # work it out once (the early reading agrees with the controls).
+    at = open_convolution(image="china")
+    filtered = []
+    original = conv.filter_picture
+    monkeypatch.setattr(conv, "filter_picture", lambda *a, **k: filtered.append(1) or original(*a, **k))
     at.slider(key="stride").set_value(2).run()
     at.radio(key="show").set_value("abs").run()
+    at.radio(key="colour").set_value("rgb").run()
+    at.radio(key="pad").set_value("amount").run()
+    at.slider(key="padding").set_value(3).run()
     assert not at.exception
+    assert len(filtered) == 5
     outputs = [c for image in at.get("image") for c in image.captions if c.startswith("Output:")]
-    assert outputs == ["Output: 2 × 2, absolute value."]
-    assert metric(at, "Output size") == "2 × 2"
+    assert outputs == ["Output: 322 × 216, absolute value."]
+    assert metric(at, "Output size") == "216 × 322"
