@@ -412,11 +412,6 @@ class OutputView:
     show: str
     colour: str
 
-    def same_as(self, other: "OutputView") -> bool:
-        mine = (self.slug, self.settings, self.show, self.colour)
-        theirs = (other.slug, other.settings, other.show, other.colour)
-        return mine == theirs and np.array_equal(self.kernel, other.kernel)
-
 
 def peeked_output_view(slug: str, kernel: np.ndarray) -> OutputView | None:
     """The output view the lab's controls already hold, read before they are drawn, or None.
@@ -542,10 +537,10 @@ def lab(slug: str, kernel: np.ndarray) -> None:
 
     if view == "output":
         # Original and output -------------------------------------------------------------------
-        current = OutputView(slug, kernel, settings, show, colour)
-        if early is None or not early.same_as(current):
+        # The kernel is the lab's argument, so only the controls' readings can disagree.
+        if early is None or (early.settings, early.show, early.colour) != (settings, show, colour):
             with pictures.container():
-                shown = output_pictures(current)
+                shown = output_pictures(OutputView(slug, kernel, settings, show, colour))
         if shown is not None:
             low, high = conv.value_range(shown.values)
             out_h, out_w = shown.values.shape[:2]
