@@ -13,10 +13,12 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from explorer.convolution import framed
 from explorer.images import (
     ImageLoadError,
     LoadedImage,
     SampleImage,
+    encode_jpeg,
     encode_png,
     enlarge_nearest,
     load_image,
@@ -545,6 +547,32 @@ def fit_for_display(pixels: np.ndarray, side: int) -> np.ndarray:
     if longest < side:
         return enlarge_nearest(pixels, side)
     return resample(pixels, side) if longest > side else pixels
+
+
+PNG_SIGNATURE = b"\x89PNG"
+
+
+def framed_picture(pixels: np.ndarray, side: int) -> tuple[bytes, tuple[int, int]]:
+    """The fitted, framed picture as file bytes and its (width, height) on screen.
+
+    Photos go as JPEG (OpenCV encodes faster than PIL); small pictures blown up into
+    blocks of at least 2 × 2 go as PNG, which keeps their sharp edges free of JPEG
+    ripples. A photo-sized result that fits as it is (a 1024-pixel photo at stride 2
+    gives 511) is a photo still: as PNG it would take several times longer to encode
+    and send.
+    """
+    fitted = framed(fit_for_display(pixels, side))  # (h, w, 3) uint8
+    encode = encode_png if max(pixels.shape[:2]) * 2 <= side else encode_jpeg
+    return encode(fitted), (fitted.shape[1], fitted.shape[0])
+
+
+def file_format(data: bytes) -> str:
+    """``"PNG"`` or ``"JPEG"`` for bytes from :func:`framed_picture`.
+
+    Naming the format stops ``st.image`` from decoding the picture and re-encoding a
+    PNG as JPEG.
+    """
+    return "PNG" if data.startswith(PNG_SIGNATURE) else "JPEG"
 
 
 def show_image(pixels: np.ndarray, caption: str, *, side: int = 480) -> None:

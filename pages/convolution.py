@@ -12,7 +12,7 @@ from explorer import convolution as conv
 from explorer import figures, snippets
 from explorer.colormaps import diverging_colorscale, symmetric_limit
 from explorer.figures import BOX_COLORS, Box
-from explorer.images import encode_jpeg, encode_png, to_grayscale
+from explorer.images import to_grayscale
 from explorer.kernels import NAMED_KERNELS, SOBEL_HORIZONTAL, kernel_to_text
 from explorer.padding import PAD_MODES
 from explorer.pixels import clamp_window
@@ -99,9 +99,6 @@ def layer_controls() -> LayerSettings:
     return LayerSettings(pad_choice, amount, pad_mode, stride, dilation)
 
 
-PNG_SIGNATURE = b"\x89PNG"
-
-
 def show_picture(
     pixels: np.ndarray,
     caption: str,
@@ -115,30 +112,15 @@ def show_picture(
     ``unchanging`` pictures (the input, which stays while the controls move) are fitted
     and encoded once and then served from the cache.
     """
-    shown, size = (cached_framed_picture if unchanging else framed_picture)(pixels, side)
+    shown, size = (cached_framed_picture if unchanging else ui.framed_picture)(pixels, side)
     shrunk = size if max(pixels.shape[:2]) > side else None
     if shrunk and say_shrunk:
         caption += f" Shown at {shrunk[0]} × {shrunk[1]}; the download is full size."
-    # Naming the format stops st.image from decoding the picture and re-encoding a PNG as JPEG.
-    st.image(shown, caption=caption, output_format="PNG" if shown.startswith(PNG_SIGNATURE) else "JPEG")
+    st.image(shown, caption=caption, output_format=ui.file_format(shown))
     return shrunk
 
 
-def framed_picture(pixels: np.ndarray, side: int) -> tuple[bytes, tuple[int, int]]:
-    """The fitted, framed picture as file bytes and its (width, height) on screen.
-
-    Photos go as JPEG (OpenCV encodes faster than PIL); small pictures blown up into
-    blocks of at least 2 × 2 go as PNG, which keeps their sharp edges free of JPEG
-    ripples. A photo-sized result that fits as it is (a 1024-pixel photo at stride 2
-    gives 511) is a photo still: as PNG it would take several times longer to encode
-    and send.
-    """
-    fitted = conv.framed(ui.fit_for_display(pixels, side))  # (h, w, 3) uint8
-    encode = encode_png if max(pixels.shape[:2]) * 2 <= side else encode_jpeg
-    return encode(fitted), (fitted.shape[1], fitted.shape[0])
-
-
-cached_framed_picture = st.cache_data(max_entries=32, show_spinner=False)(framed_picture)
+cached_framed_picture = st.cache_data(max_entries=32, show_spinner=False)(ui.framed_picture)
 
 
 image = ui.current_image()
