@@ -9,8 +9,10 @@ app side works on a 1024×1024 photo uploaded through the sidebar. Two more page
 timed alongside to show where the app's time goes: one echoes the slider as one
 picture of the app's preview size (``benchmarks/echo_picture_app.py``: what a new
 picture costs Streamlit itself), and one shows the lab's own output for it, worked out
-by the same calls with no page around it (``benchmarks/echo_output_app.py``). Writes
-``benchmarks/results/latency.json``.
+by the same calls with no page around it (``benchmarks/echo_output_app.py``). The
+check runs once per animation frame, so each time is the first frame that shows the
+change: times move in steps of a frame (about 17 ms at 60 Hz), hence medians of many
+presses. Writes ``benchmarks/results/latency.json``.
 """
 
 from __future__ import annotations
