@@ -549,7 +549,7 @@ def fit_for_display(pixels: np.ndarray, side: int) -> np.ndarray:
     return resample(pixels, side) if longest > side else pixels
 
 
-PNG_SIGNATURE = b"\x89PNG"
+_PNG_SIGNATURE = b"\x89PNG"
 
 
 def framed_picture(pixels: np.ndarray, side: int) -> tuple[bytes, tuple[int, int]]:
@@ -572,7 +572,7 @@ def file_format(data: bytes) -> str:
     Naming the format stops ``st.image`` from decoding the picture and re-encoding a
     PNG as JPEG.
     """
-    return "PNG" if data.startswith(PNG_SIGNATURE) else "JPEG"
+    return "PNG" if data.startswith(_PNG_SIGNATURE) else "JPEG"
 
 
 def show_image(pixels: np.ndarray, caption: str, *, side: int = 480) -> None:
