@@ -6,8 +6,12 @@ keep them in the URL query string, so a shared link reopens the same view.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
@@ -573,6 +577,98 @@ def file_format(data: bytes) -> str:
     PNG as JPEG.
     """
     return "PNG" if data.startswith(_PNG_SIGNATURE) else "JPEG"
+
+
+@dataclass(frozen=True)
+class SliderPicture:
+    """One picture for :func:`slider_pictures`: its file, caption and size on screen."""
+
+    data: bytes  # PNG or JPEG file bytes
+    caption: str
+    width: int  # on screen, in CSS pixels
+    height: int
+    pixelated: bool  # sent small; the browser blows it up into blocks
+
+
+SHARP_SIDE = 64  # results this small (or smaller) always travel as PNG: every pixel a crisp block
+
+
+def slider_picture(pixels: np.ndarray, caption: str, side: int) -> SliderPicture:
+    """A picture shown at the size :func:`framed_picture` shows it, for :func:`slider_pictures`.
+
+    Small results travel at their own size and the browser blows each pixel up into a
+    block, so a 128 × 128 result costs a few kilobytes rather than a 640-pixel PNG of a
+    hundred. Tiny ones go as PNG, so each block is one clean value; mid-sized ones as
+    whichever of PNG and JPEG is smaller (PNG for flat drawings, JPEG for photos); big
+    ones are shrunk to ``side`` and sent as JPEG, as :func:`framed_picture` sends them.
+    """
+    longest = max(pixels.shape[:2])
+    factor = max(1, side // longest) if longest < side else 1
+    fitted = resample(pixels, side) if longest > side else pixels  # (h, w, 3) uint8
+    if longest <= SHARP_SIDE:
+        data = encode_png(fitted)
+    elif factor > 1:
+        data = min(encode_png(fitted), encode_jpeg(fitted), key=len)
+    else:
+        data = encode_jpeg(fitted)
+    height, width = fitted.shape[:2]
+    return SliderPicture(data, caption, width * factor, height * factor, pixelated=factor > 1)
+
+
+_ASSETS = Path(__file__).parent / "assets"
+_slider_pictures_component = st.components.v2.component(
+    "slider_pictures",
+    js=(_ASSETS / "slider_pictures.js").read_text(encoding="utf-8"),
+    css=(_ASSETS / "slider_pictures.css").read_text(encoding="utf-8"),
+    isolate_styles=False,
+)
+
+
+def slider_pictures(slider_label: str, pictures: Mapping[int, SliderPicture], current: int, key: str) -> None:
+    """One picture per value of the slider labelled ``slider_label``, shown as it moves.
+
+    All the pictures go to the browser together, and the one for the slider's value is
+    shown the moment the slider moves, without waiting for the script to rerun (which
+    then only confirms it). ``current`` is the slider's value in this run: it is shown
+    when the page's slider cannot be found, or has a value with no picture.
+
+    A set of pictures is sent once: while it stays the same (the slider moving), a rerun
+    sends only its name. The browser asks again for a set it does not hold.
+    """
+    digest = hashlib.blake2b(digest_size=8)
+    for value, picture in sorted(pictures.items()):
+        digest.update(json.dumps([value, picture.caption, picture.width, picture.pixelated]).encode())
+        digest.update(picture.data)
+    picture_set = digest.hexdigest()
+    sent_key = f"{key}-sent"
+    fresh = st.session_state.get(sent_key) != picture_set
+    st.session_state[sent_key] = picture_set
+    shown = pictures.get(current)
+    data = {
+        "slider": slider_label,
+        "current": current,
+        "caption": shown.caption if shown else "",
+        "set": picture_set,
+        "pictures": _sent_pictures(pictures) if fresh else None,
+    }
+    _slider_pictures_component(
+        key=key, data=data, on_missing_change=lambda: st.session_state.pop(sent_key, None)
+    )
+
+
+def _sent_pictures(pictures: Mapping[int, SliderPicture]) -> dict[str, dict]:
+    """The pictures as the browser takes them: data URLs with their captions and sizes."""
+    return {
+        str(value): {
+            "src": f"data:image/{file_format(picture.data).lower()};base64,"
+            + base64.b64encode(picture.data).decode("ascii"),
+            "caption": picture.caption,
+            "width": picture.width,
+            "height": picture.height,
+            "pixelated": picture.pixelated,
+        }
+        for value, picture in pictures.items()
+    }
 
 
 def show_image(pixels: np.ndarray, caption: str, *, side: int = 480) -> None:

@@ -1,5 +1,6 @@
 """Shared helpers for the AppTest page tests."""
 
+import json
 import re
 from pathlib import Path
 
@@ -25,7 +26,22 @@ def page_text(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [str(m.value) for m in at.metric]
     parts += [caption for image in at.get("image") for caption in image.captions]
+    parts += [shown["caption"] for shown in slider_pictures(at)]
     return "\n".join(parts)
+
+
+def slider_pictures(at: AppTest) -> list[dict]:
+    """What each ``ui.slider_pictures`` on the page was sent in the last run.
+
+    ``current`` is the slider's value and ``caption`` the caption of its picture.
+    ``pictures`` maps each slider value (as text) to its ``src``, ``caption``, ``width``
+    and ``height``; it is None when the set (named by ``set``) was sent before.
+    """
+    return [
+        json.loads(node.proto.json)
+        for node in at.get("bidi_component")
+        if node.proto.component_name == "slider_pictures"
+    ]
 
 
 def metric(at: AppTest, label: str) -> str:

@@ -1,0 +1,82 @@
+// Pictures that follow a slider: the server sends one picture per value of a slider on the
+// same page, and the picture for the slider's value is shown the moment the slider moves,
+// before the script has rerun. If the slider cannot be found, the server's value is used.
+//
+// The server sends a set of pictures once; later runs name the set only. The last few
+// sets are kept here (this module lives as long as the browser tab), so a picture view
+// that is closed and reopened finds its pictures again; a set that is not here is asked
+// for again.
+
+const kept = new Map(); // picture set → { value: picture }, oldest first
+const KEEP = 4;
+const askedFor = new Set();
+
+function keep(set, pictures) {
+  kept.delete(set);
+  kept.set(set, pictures);
+  while (kept.size > KEEP) kept.delete(kept.keys().next().value);
+}
+
+function sliderInput(label) {
+  return document.querySelector(`input[type="range"][aria-label="${CSS.escape(label)}"]`);
+}
+
+function figureFor(value, picture) {
+  const figure = document.createElement("figure");
+  figure.className = "slider-picture";
+  figure.dataset.value = value;
+  const img = document.createElement("img");
+  img.src = picture.src;
+  img.alt = picture.caption;
+  img.width = picture.width;
+  img.height = picture.height;
+  if (picture.pixelated) img.classList.add("pixelated");
+  img.decode().catch(() => {}); // decoded now, so showing it later costs no frame
+  const caption = document.createElement("figcaption");
+  caption.textContent = picture.caption;
+  figure.append(img, caption);
+  return figure;
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  if (data.pictures) keep(data.set, data.pictures);
+  let root = parentElement.querySelector(".slider-pictures");
+  if (!root) {
+    root = document.createElement("div");
+    root.className = "slider-pictures";
+    parentElement.appendChild(root);
+  }
+  if (root.dataset.set !== data.set) {
+    const pictures = kept.get(data.set);
+    if (!pictures) {
+      // Not here (sent while this tab was busy elsewhere, or long ago): ask once more and
+      // keep showing what is here until it comes.
+      if (!askedFor.has(data.set)) {
+        askedFor.add(data.set);
+        setTriggerValue("missing", data.set);
+      }
+      return undefined;
+    }
+    root.replaceChildren(...Object.entries(pictures).map(([value, picture]) => figureFor(value, picture)));
+    root.dataset.set = data.set;
+  }
+
+  const pictures = kept.get(data.set);
+  const show = (value) => {
+    const wanted = String(value) in pictures ? String(value) : String(data.current);
+    for (const figure of root.children) figure.hidden = figure.dataset.value !== wanted;
+  };
+  const input = sliderInput(data.slider);
+  show(input ? input.value : data.current);
+
+  // Streamlit redraws the slider's thumb (and may remount it): watch its value anywhere
+  // on the page, for key presses and drags alike.
+  const watcher = new MutationObserver((changes) => {
+    for (const change of changes) {
+      if (change.target.getAttribute("aria-label") === data.slider) show(change.target.value);
+    }
+  });
+  watcher.observe(document.body, { attributes: true, attributeFilter: ["aria-valuetext"], subtree: true });
+  return () => watcher.disconnect();
+}
