@@ -328,7 +328,7 @@ html {{ font-size: 20px; }}
   color: {p.text} !important; }}
 [data-testid="stMain"] [data-testid="stCaptionContainer"],
 [data-testid="stMain"] [data-testid="stCaptionContainer"] p,
-[data-testid="stMain"] [data-testid="stImageCaption"] {{
+[data-testid="stMain"] [data-testid="stImageCaption"], [data-testid="stMain"] .slider-picture figcaption {{
   color: {p.muted} !important; opacity: 1 !important; font-size: 0.95rem; }}
 [data-testid="stMain"] a, [data-testid="stMain"] a p {{ color: {p.link} !important; }}
 [data-testid="stMain"] .stMarkdown {{ font-size: 1.1rem; }}
@@ -339,7 +339,7 @@ section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
   background: {p.accent}; border-color: {p.accent}; color: {p.background}; }}
 [data-testid="stMain"] [data-testid="stBaseButton-primary"] p {{ color: {p.background} !important; }}
 .st-key-lesson_bar {{ border: 3px solid {p.accent} !important; }}
-[data-testid="stMain"] [data-testid="stImage"] img {{
+[data-testid="stMain"] [data-testid="stImage"] img, [data-testid="stMain"] .slider-picture img {{
   width: 100% !important; height: auto !important; max-height: 75vh; object-fit: contain;
   object-position: left top; }}
 .st-key-lesson_bar [data-testid="stProgress"] div[role="progressbar"] div div {{ background: {p.accent}; }}

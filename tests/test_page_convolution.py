@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from explorer import convolution as conv
 from explorer.images import encode_png
-from tests.apptest import metric, open_app, page_text, shown_code
+from tests.apptest import metric, open_app, page_text, shown_code, slider_pictures
 
 NOTES_FIRST_WINDOW = "0×(+1) + 0×(+2) + 0×(+1) + 0×(0) + 0×(0) + 0×(0) + 0×(−1) + 0×(−2) + 0×(−1) = 0"
 
@@ -258,18 +258,47 @@ def test_the_code_follows_the_controls():
 def test_a_change_draws_the_output_once_and_for_the_new_settings(monkeypatch):
     # After a change the pictures are worked out from the controls' values before the
     # controls are drawn; the page must still show one output, for the new values, and
-    # work it out once (the early reading agrees with the controls).
+    # work it out once (the early reading agrees with the controls): at every stride
+    # after a change of anything else, at the new stride only after a change of stride.
     at = open_convolution(image="china")
     filtered = []
     original = conv.filter_picture
-    monkeypatch.setattr(conv, "filter_picture", lambda *a, **k: filtered.append(1) or original(*a, **k))
+    monkeypatch.setattr(
+        conv, "filter_picture", lambda *a, **k: filtered.append(k["stride"]) or original(*a, **k)
+    )
     at.slider(key="stride").set_value(2).run()
+    assert filtered == [2]
     at.radio(key="show").set_value("abs").run()
     at.radio(key="colour").set_value("rgb").run()
     at.radio(key="pad").set_value("amount").run()
     at.slider(key="padding").set_value(3).run()
     assert not at.exception
-    assert len(filtered) == 5
-    outputs = [c for image in at.get("image") for c in image.captions if c.startswith("Output:")]
-    assert outputs == ["Output: 322 × 216, absolute value."]
+    assert sorted(filtered[1:]) == sorted([*range(1, 9)] * 4)
+    (shown,) = slider_pictures(at)
+    assert shown["current"] == 2
+    assert shown["pictures"]["2"]["caption"] == "Output: 322 × 216, absolute value."
+    assert [image for image in at.get("image") if image.captions[0].startswith("Output:")] == []
     assert metric(at, "Output size") == "216 × 322"
+
+
+def test_the_output_at_every_stride_is_sent_ahead_and_is_what_that_stride_shows():
+    # Moving the Stride slider swaps between pictures the browser already holds: each must
+    # be the very picture the page works out with the slider at that stride. ("same"
+    # padding with reflect: the border itself changes with the stride.)
+    view = {"image": "china", "pad": "same", "mode": "reflect", "show": "abs"}
+    at = open_convolution(**view)
+    (sent,) = slider_pictures(at)
+    assert sorted(sent["pictures"], key=int) == [str(stride) for stride in range(1, 9)]
+    assert sent["pictures"]["1"]["caption"] == "Output: 640 × 427, absolute value."
+    assert sent["pictures"]["3"]["caption"] == "Output: 214 × 143, absolute value."
+    for stride in [8, 3, 2]:
+        at.slider(key="stride").set_value(stride).run()
+        (now,) = slider_pictures(at)
+        # The set is named by its pictures' bytes: the same name, the same pictures.
+        assert (now["set"], now["pictures"]) == (sent["set"], None)
+        assert now["caption"] == sent["pictures"][str(stride)]["caption"]
+        out_w, out_h = now["caption"].removeprefix("Output: ").split(",")[0].split(" × ")
+        assert metric(at, "Output size") == f"{out_h} × {out_w}"
+    (fresh,) = slider_pictures(open_convolution(**view, stride="5"))  # worked out anew
+    assert (fresh["set"], fresh["pictures"]) == (sent["set"], sent["pictures"])
+    assert not at.exception

@@ -1,4 +1,4 @@
-"""The edge-detection page in a real browser: a deep link, the output picture, the formula and Play."""
+"""The edge-detection page in a real browser: a deep link, the output picture, the formula, Play, Stride."""
 
 import re
 import time
@@ -48,7 +48,7 @@ def test_deep_link_shows_the_output_and_formula_and_play_slides_the_kernel(page,
     page.get_by_role("heading", name="Edge detection and kernels").wait_for(timeout=30_000)
     page.get_by_text("(6 − 3 + 2·1) / 1 + 1 = 6 rows").wait_for(timeout=30_000)
     page.get_by_text("Output: 6 × 6, min–max to 0..255.").wait_for(timeout=30_000)
-    output = page.locator("[data-testid='stImage']", has_text="Output: 6 × 6").locator("img")
+    output = page.locator(".slider-picture:not([hidden])", has_text="Output: 6 × 6").locator("img")
     output.wait_for(timeout=30_000)
     page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=output.element_handle())
     assert page.get_by_text("Traceback").count() == 0
@@ -100,3 +100,57 @@ def test_tall_view_of_a_photo_with_padding_and_dilation(browser, app_url):
             screenshot(tab, f"convolution-tall-{view}")
     finally:
         context.close()
+
+
+# Everything that changes on the page, in order, as (stride of the output picture shown, metric values).
+WATCH_JS = """() => {
+  window.seen = [];
+  const note = () => {
+    const shown = document.querySelector('.slider-picture:not([hidden])');
+    const metrics = Array.from(document.querySelectorAll('[data-testid="stMetricValue"]'));
+    window.seen.push([shown ? shown.dataset.value : null, metrics.map(node => node.innerText).join('|')]);
+  };
+  new MutationObserver(note).observe(document.body,
+    {subtree: true, childList: true, attributes: true, characterData: true});
+}"""
+
+
+def test_the_output_follows_the_stride_slider_before_the_page_reruns(page, app_url):
+    page.goto(f"{app_url}/convolution?image=china")
+    wait_for_app(page)
+    shown = page.locator(".slider-picture:not([hidden])")
+    shown.get_by_text("Output: 638 × 425, min–max to 0..255.").wait_for(timeout=30_000)
+    page.get_by_text("425 × 638").wait_for(timeout=30_000)  # the "Output size" metric
+    page.evaluate(WATCH_JS)
+    slider = page.locator("input[type='range'][aria-label='Stride']")
+    slider.focus()
+    slider.press("ArrowRight")
+    shown.get_by_text("Output: 319 × 213, min–max to 0..255.").wait_for(timeout=30_000)
+    page.get_by_text("213 × 319").wait_for(timeout=30_000)
+    seen = page.evaluate("window.seen")
+    swapped = next(i for i, (stride, _) in enumerate(seen) if stride == "2")
+    # The picture the browser already held came first; the page's own numbers followed
+    # once the script had rerun.
+    assert "213 × 319" not in seen[swapped][1], seen[: swapped + 1]
+    assert "stride=2" in page.url
+    shown.scroll_into_view_if_needed()
+    screenshot(page, "convolution-stride-2")
+
+    # A click at the slider's right end (a pointer, not a key) moves it to 8 likewise.
+    stride_slider = page.locator("[data-testid='stSlider']", has_text="Stride")
+    stride_slider.scroll_into_view_if_needed()
+    box = stride_slider.locator("[data-testid='stSliderTickBar']").bounding_box()
+    page.mouse.click(box["x"] + box["width"] - 1, box["y"] - 12)
+    shown.get_by_text("Output: 80 × 54, min–max to 0..255.").wait_for(timeout=30_000)
+    page.get_by_text("54 × 80").wait_for(timeout=30_000)
+
+    # Another view and back: the pictures the browser holds are shown again.
+    page.get_by_text("Step through, cell by cell").click()
+    page.get_by_text("Play: slide the kernel by itself").wait_for(timeout=30_000)
+    page.get_by_text("Original and output").first.click()
+    picture = shown.filter(has_text="Output: 80 × 54").locator("img")
+    picture.wait_for(timeout=30_000)
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=picture.element_handle())
+    assert page.get_by_text("Traceback").count() == 0
+    picture.scroll_into_view_if_needed()
+    screenshot(page, "convolution-stride-8")
