@@ -12,6 +12,7 @@ const KEEP = 4;
 const askedFor = new Set();
 
 function keep(set, pictures) {
+  askedFor.delete(set);
   kept.delete(set);
   kept.set(set, pictures);
   while (kept.size > KEEP) kept.delete(kept.keys().next().value);
@@ -50,8 +51,8 @@ export default function (component) {
   if (root.dataset.set !== data.set) {
     const pictures = kept.get(data.set);
     if (!pictures) {
-      // Not here (sent while this tab was busy elsewhere, or long ago): ask once more and
-      // keep showing what is here until it comes.
+      // Not here (its message was overtaken by a newer run's, or it is long gone): ask
+      // once, and keep showing what is here until it comes.
       if (!askedFor.has(data.set)) {
         askedFor.add(data.set);
         setTriggerValue("missing", data.set);
