@@ -39,6 +39,12 @@ function figureFor(value, picture) {
   return figure;
 }
 
+// Show the picture for this slider value (or, without one, for the server's value).
+function show(root, value) {
+  const wanted = String(value) in root.pictures ? String(value) : String(root.current);
+  for (const figure of root.children) figure.hidden = figure.dataset.value !== wanted;
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   if (data.pictures) keep(data.set, data.pictures);
@@ -46,38 +52,40 @@ export default function (component) {
   if (!root) {
     root = document.createElement("div");
     root.className = "slider-pictures";
+    root.pictures = {};
     parentElement.appendChild(root);
   }
+  root.slider = data.slider;
+  root.current = data.current;
   if (root.dataset.set !== data.set) {
     const pictures = kept.get(data.set);
-    if (!pictures) {
+    if (pictures) {
+      root.replaceChildren(...Object.entries(pictures).map(([value, picture]) => figureFor(value, picture)));
+      root.dataset.set = data.set;
+      root.pictures = pictures;
+    } else if (!askedFor.has(data.set)) {
       // Not here (its message was overtaken by a newer run's, or it is long gone): ask
       // once, and keep showing what is here until it comes.
-      if (!askedFor.has(data.set)) {
-        askedFor.add(data.set);
-        setTriggerValue("missing", data.set);
-      }
-      return undefined;
+      askedFor.add(data.set);
+      setTriggerValue("missing", data.set);
     }
-    root.replaceChildren(...Object.entries(pictures).map(([value, picture]) => figureFor(value, picture)));
-    root.dataset.set = data.set;
   }
-
-  const pictures = kept.get(data.set);
-  const show = (value) => {
-    const wanted = String(value) in pictures ? String(value) : String(data.current);
-    for (const figure of root.children) figure.hidden = figure.dataset.value !== wanted;
-  };
   const input = sliderInput(data.slider);
-  show(input ? input.value : data.current);
+  show(root, input ? input.value : data.current);
 
   // Streamlit redraws the slider's thumb (and may remount it): watch its value anywhere
-  // on the page, for key presses and drags alike.
-  const watcher = new MutationObserver((changes) => {
-    for (const change of changes) {
-      if (change.target.getAttribute("aria-label") === data.slider) show(change.target.value);
-    }
-  });
-  watcher.observe(document.body, { attributes: true, attributeFilter: ["aria-valuetext"], subtree: true });
-  return () => watcher.disconnect();
+  // on the page, for key presses and drags alike. This function runs again on every
+  // rerun, but the cleanup only when the pictures leave the page: one watcher per root.
+  if (!root.watcher) {
+    root.watcher = new MutationObserver((changes) => {
+      for (const change of changes) {
+        if (change.target.getAttribute("aria-label") === root.slider) show(root, change.target.value);
+      }
+    });
+    root.watcher.observe(document.body, { attributes: true, attributeFilter: ["aria-valuetext"], subtree: true });
+  }
+  return () => {
+    root.watcher?.disconnect();
+    root.watcher = null;
+  };
 }

@@ -115,7 +115,30 @@ WATCH_JS = """() => {
 }"""
 
 
+# Counts the watchers of slider values that are observing: one per picture set on the page,
+# however many reruns have drawn it.
+COUNT_WATCHERS_JS = """(() => {
+  window.sliderWatchers = 0;
+  const Native = window.MutationObserver;
+  window.MutationObserver = class extends Native {
+    observe(target, options) {
+      if ((options.attributeFilter || []).includes('aria-valuetext') && !this.counted) {
+        this.counted = true;
+        window.sliderWatchers += 1;
+      }
+      return super.observe(target, options);
+    }
+    disconnect() {
+      if (this.counted) window.sliderWatchers -= 1;
+      this.counted = false;
+      return super.disconnect();
+    }
+  };
+})();"""
+
+
 def test_the_output_follows_the_stride_slider_before_the_page_reruns(page, app_url):
+    page.add_init_script(COUNT_WATCHERS_JS)
     page.goto(f"{app_url}/convolution?image=china")
     wait_for_app(page)
     shown = page.locator(".slider-picture:not([hidden])")
@@ -143,6 +166,7 @@ def test_the_output_follows_the_stride_slider_before_the_page_reruns(page, app_u
     page.mouse.click(box["x"] + box["width"] - 1, box["y"] - 12)
     shown.get_by_text("Output: 80 × 54, min–max to 0..255.").wait_for(timeout=30_000)
     page.get_by_text("54 × 80").wait_for(timeout=30_000)
+    assert page.evaluate("window.sliderWatchers") == 1  # three reruns later, still one
 
     # Another view and back: the pictures the browser holds are shown again.
     page.get_by_text("Step through, cell by cell").click()
@@ -151,6 +175,7 @@ def test_the_output_follows_the_stride_slider_before_the_page_reruns(page, app_u
     picture = shown.filter(has_text="Output: 80 × 54").locator("img")
     picture.wait_for(timeout=30_000)
     page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=picture.element_handle())
+    assert page.evaluate("window.sliderWatchers") == 1  # the old view's watcher went with it
     assert page.get_by_text("Traceback").count() == 0
     picture.scroll_into_view_if_needed()
     screenshot(page, "convolution-stride-8")
