@@ -637,7 +637,8 @@ def slider_pictures(slider_label: str, pictures: Mapping[int, SliderPicture], cu
     """
     digest = hashlib.blake2b(digest_size=8)
     for value, picture in sorted(pictures.items()):
-        digest.update(json.dumps([value, picture.caption, picture.width, picture.pixelated]).encode())
+        described = [value, picture.caption, picture.width, picture.height, picture.pixelated]
+        digest.update(json.dumps(described).encode())
         digest.update(picture.data)
     picture_set = digest.hexdigest()
     sent_key = f"{key}-sent"
