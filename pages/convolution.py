@@ -99,6 +99,12 @@ def layer_controls() -> LayerSettings:
     return LayerSettings(pad_choice, amount, pad_mode, stride, dilation)
 
 
+def shown_at(size: tuple[int, int], *, downloads: bool = False) -> str:
+    """The caption's note that a big result is shown shrunk, at ``size`` (width, height)."""
+    full = "the downloads are full size" if downloads else "the download is full size"
+    return f" Shown at {size[0]} × {size[1]}; {full}."
+
+
 def show_picture(
     pixels: np.ndarray,
     caption: str,
@@ -115,7 +121,7 @@ def show_picture(
     shown, size = (cached_framed_picture if unchanging else ui.framed_picture)(pixels, side)
     shrunk = size if max(pixels.shape[:2]) > side else None
     if shrunk and say_shrunk:
-        caption += f" Shown at {shrunk[0]} × {shrunk[1]}; the download is full size."
+        caption += shown_at(shrunk)
     st.image(shown, caption=caption, output_format=ui.file_format(shown))
     return shrunk
 
@@ -447,8 +453,7 @@ def output_picture(output: ShownOutput, show: str) -> ui.SliderPicture:
     caption = f"Output: {out_w} × {out_h}, {conv.DISPLAY_CHOICES[show].lower()}."
     picture = ui.slider_picture(output.pixels, caption, PREVIEW_SIDE)
     if max(out_h, out_w) > PREVIEW_SIDE:
-        note = f" Shown at {picture.width} × {picture.height}; the download is full size."
-        picture = replace(picture, caption=caption + note)
+        picture = replace(picture, caption=caption + shown_at((picture.width, picture.height)))
     return picture
 
 
@@ -632,7 +637,7 @@ def lab(slug: str, kernel: np.ndarray) -> None:
                     ui.download_png(
                         pixels, f"sobel-{key}.png", f"download-{key}", label=f"Download {key} PNG"
                     )
-            note = f" Shown at {shrunk[0]} × {shrunk[1]}; the downloads are full size." if shrunk else ""
+            note = shown_at(shrunk, downloads=True) if shrunk else ""
             st.caption(f"All three {conv.DISPLAY_CHOICES[show].lower()}.{note}")
             row, col, strongest = edges.strongest()
             st.markdown(f"Strongest edge at row {row}, column {col}: **{strongest}**.")

@@ -232,6 +232,8 @@ def test_a_big_photo_is_shown_shrunk_and_downloaded_full_size():
     at.radio(key="view").set_value("steps").run()
     assert "crop of at most 12 × 12 pixels" in page_text(at)
     assert at.slider(key="crop_row").max == 1024 - 12
+    at.radio(key="view").set_value("edges").run()
+    assert "All three min–max to 0..255. Shown at 420 × 420; the downloads are full size." in page_text(at)
 
 
 def snippet(at: AppTest) -> str:
